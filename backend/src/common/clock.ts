@@ -1,0 +1,32 @@
+import { Provide, Scope, ScopeEnum } from '@midwayjs/core';
+
+/**
+ * The one source of "now". Everything time-dependent (lockouts, expiries, deadlines) asks the
+ * clock, so tests can move time forward instead of sleeping.
+ */
+@Provide()
+@Scope(ScopeEnum.Singleton)
+export class Clock {
+  private offsetMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  /** Test support: move the platform's time forward. */
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+
+  reset(): void {
+    this.offsetMs = 0;
+  }
+}
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+
+/** Today's date in Asia/Shanghai as YYYY-MM-DD (never from toISOString, which is UTC). */
+export function shanghaiDate(instant: Date): string {
+  return new Date(instant.getTime() + 8 * HOUR).toISOString().slice(0, 10);
+}

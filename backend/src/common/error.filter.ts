@@ -1,0 +1,34 @@
+import { Catch, ILogger, Logger } from '@midwayjs/core';
+import type { Context } from '@midwayjs/koa';
+import { AppError } from './app-error';
+
+interface HttpLikeError extends Error {
+  status?: number;
+  type?: string;
+}
+
+/** Turn what went wrong into an AppError; anything unexpected becomes a 500 without internals. */
+export function toAppError(err: HttpLikeError): AppError | null {
+  if (err instanceof AppError) return err;
+  if (err.type === 'entity.parse.failed' || (err.status === 400 && /JSON/.test(err.message))) return new AppError('BAD_JSON');
+  if (err.type === 'entity.too.large' || err.status === 413) return new AppError('BODY_TOO_LARGE');
+  if (err.status === 415 || err.type === 'encoding.unsupported') return new AppError('UNSUPPORTED_MEDIA_TYPE');
+  if (err.status === 404) return new AppError('ROUTE_NOT_FOUND');
+  if (err.status && err.status >= 400 && err.status < 500) return new AppError('VALIDATION_FAILED', `请求无效：${err.message}`);
+  return null;
+}
+
+/** The one place errors leave the API: always `{ code, message, details }`, never a stack trace. */
+@Catch()
+export class ErrorFilter {
+  @Logger() private logger: ILogger;
+
+  async catch(err: HttpLikeError, ctx: Context) {
+    const appError = toAppError(err);
+    const error = appError ?? new AppError('INTERNAL');
+    if (!appError) this.logger.error('[%s] %s %s 未处理的错误：%s', ctx.state.requestId, ctx.method, ctx.path, err.stack ?? err.message);
+    ctx.status = error.status;
+    ctx.set('Cache-Control', 'no-store');
+    return error.toBody();
+  }
+}

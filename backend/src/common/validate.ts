@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { AppError } from './app-error';
+import type { FieldProblem } from '@lfxj/contracts';
+
+type Def = z.core.$ZodTypeDef & { innerType?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; in?: z.ZodType };
+
+/** The sub-schema at a path, to find the Chinese label of a field. */
+function schemaAt(schema: z.ZodType | undefined, path: PropertyKey[]): z.ZodType | undefined {
+  let current = schema;
+  for (const key of path) {
+    current = unwrap(current);
+    const def = current?._zod.def as Def | undefined;
+    if (!def) return undefined;
+    if (def.type === 'object') current = def.shape?.[String(key)];
+    else if (def.type === 'array') current = def.element;
+    else return undefined;
+  }
+  return current;
+}
+
+function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+  let current = schema;
+  for (let i = 0; i < 5 && current; i++) {
+    const def = current._zod.def as Def;
+    if (def.innerType && ['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch'].includes(def.type)) current = def.innerType;
+    else if (def.type === 'pipe' && def.in) current = def.in;
+    else break;
+  }
+  return current;
+}
+
+function labelOf(root: z.ZodType, path: PropertyKey[]): string | undefined {
+  for (let s: z.ZodType | undefined = schemaAt(root, path); s; ) {
+    if (s.description) return s.description;
+    const next = unwrap(s);
+    if (next === s) break;
+    s = next;
+  }
+  // An array item: fall back to the array's label.
+  return path.length > 1 && typeof path[path.length - 1] === 'number' ? labelOf(root, path.slice(0, -1)) : undefined;
+}
+
+const hasChinese = (s: string) => /[\u4e00-\u9fff]/.test(s);
+const TYPE_NAMES: Record<string, string> = {
+  string: '文本', number: '数字', int: '整数', boolean: '布尔值', array: '数组', object: '对象', date: '日期',
+};
+
+function problem(issue: z.core.$ZodIssue): string {
+  if (hasChinese(issue.message)) return issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? '为必填项' : `类型不正确，应为${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    case 'too_small':
+      if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? '不能为空' : `长度不能少于 ${issue.minimum} 个字符`;
+      if (issue.origin === 'array') return `至少需要 ${issue.minimum} 项`;
+      return `不能小于 ${issue.minimum}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `长度不能超过 ${issue.maximum} 个字符`;
+      if (issue.origin === 'array') return `最多 ${issue.maximum} 项`;
+      return `不能大于 ${issue.maximum}`;
+    case 'invalid_value':
+      return `取值无效，可选值：${issue.values.map(String).join('、')}`;
+    case 'invalid_format':
+      return '格式不正确';
+    case 'unrecognized_keys':
+      return '是不允许的字段';
+    default:
+      return '取值无效';
+  }
+}
+
+/** Parse input against a schema; on failure a 400 that names every bad field in Chinese. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields: FieldProblem[] = [];
+  for (const issue of result.error.issues) {
+    const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+    for (const path of paths) {
+      const field = path.length ? path.map(String).join('.') : where;
+      const label = issue.code === 'unrecognized_keys' ? '' : labelOf(schema, path) ?? '';
+      fields.push({ field, message: `${label ? `${label}（${field}）` : `字段 ${field} `}${problem(issue)}` });
+    }
+  }
+  throw new AppError('VALIDATION_FAILED', fields[0].message, { fields });
+}

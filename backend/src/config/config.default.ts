@@ -1,0 +1,15 @@
+import { MidwayConfig } from '@midwayjs/core';
+import { loadConfig } from './env';
+import { dataSourceOptions } from '../db/options';
+
+const app = loadConfig();
+
+export default {
+  keys: app.jwtSecret,
+  app,
+  koa: { port: app.port, hostname: process.env.HOST || '127.0.0.1' },
+  bodyParser: { enableTypes: ['json'], jsonLimit: '4mb', strict: true },
+  typeorm: { allowExecuteMigrations: true, dataSource: { default: dataSourceOptions(app) } },
+  jwt: { secret: app.jwtSecret },
+  midwayLogger: { default: { level: process.env.LOG_LEVEL || 'info' } },
+} as MidwayConfig;

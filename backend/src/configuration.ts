@@ -1,0 +1,36 @@
+import { Configuration, App, Inject, ILifeCycle, Config, ILogger, Logger } from '@midwayjs/core';
+import * as koa from '@midwayjs/koa';
+import * as typeorm from '@midwayjs/typeorm';
+import * as jwt from '@midwayjs/jwt';
+import * as cron from '@midwayjs/cron';
+import { join } from 'path';
+import { ErrorFilter } from './common/error.filter';
+import { RequestMiddleware } from './common/request.middleware';
+import { Db } from './common/db';
+import { Seeder } from './seed/seeder';
+import type { AppConfig } from './config/env';
+
+@Configuration({
+  imports: [koa, typeorm, jwt, cron],
+  importConfigs: [join(__dirname, './config')],
+})
+export class MainConfiguration implements ILifeCycle {
+  @App('koa') app: koa.Application;
+  @Inject() db: Db;
+  @Inject() seeder: Seeder;
+  @Config('app') cfg: AppConfig;
+  @Logger() logger: ILogger;
+
+  async onReady() {
+    this.app.useMiddleware([RequestMiddleware]);
+    this.app.useFilter([ErrorFilter]);
+    // Migrations are the only way the schema changes (synchronize is off).
+    await this.db.ds.runMigrations({ transaction: 'each' });
+    if (this.cfg.seedOnStart) await this.seeder.run({ demoAccounts: this.cfg.seedDemoAccounts, print: true });
+  }
+
+  async onServerReady() {
+    this.logger.info('两法衔接平台已启动：http://%s:%s/api/v1/health （数据库：%s）',
+      process.env.HOST || '127.0.0.1', this.cfg.port, this.cfg.db.type);
+  }
+}

@@ -1,0 +1,14 @@
+import { Region, RegionName, Organisation, OrgName, OrgSuccession, RegionRouting } from '../modules/directory/entities';
+import { User, UserRole, PasswordHistory, OrgContact, UserHandover } from '../modules/users/entities';
+import { UserSession, RefreshToken } from '../modules/auth/entities';
+import { LegalOrgan, Regulation, RegulationIssuer, RegulationArticle } from '../modules/regulations/entities';
+import { AuditLog } from '../modules/audit/entities';
+import { Lease } from '../modules/platform/entities';
+
+export const ENTITIES = [
+  Region, RegionName, Organisation, OrgName, OrgSuccession, RegionRouting,
+  User, UserRole, PasswordHistory, OrgContact, UserHandover,
+  UserSession, RefreshToken,
+  LegalOrgan, Regulation, RegulationIssuer, RegulationArticle,
+  AuditLog, Lease,
+];

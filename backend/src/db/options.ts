@@ -1,0 +1,29 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type { DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '../config/env';
+import { ENTITIES } from './entities';
+import { Foundation1764300000000 } from './migrations/1764300000000-Foundation';
+
+export const MIGRATIONS = [Foundation1764300000000];
+
+/** One definition of the connection, shared by the app and the command-line tools. */
+export function dataSourceOptions(cfg: AppConfig): DataSourceOptions {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, migrationsRun: false, logging: false } as const;
+  if (cfg.db.type === 'mysql') {
+    return {
+      ...common, type: 'mysql', host: cfg.db.host, port: cfg.db.port, username: cfg.db.user, password: cfg.db.password,
+      database: cfg.db.database, charset: 'utf8mb4_unicode_ci', timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true,
+      extra: { connectionLimit: 10 },
+    };
+  }
+  if (cfg.db.sqlitePath !== ':memory:') fs.mkdirSync(path.dirname(cfg.db.sqlitePath), { recursive: true });
+  return {
+    ...common, type: 'better-sqlite3', database: cfg.db.sqlitePath,
+    // WAL lets readers go on while one writer commits; foreign keys are not used, busy waits are.
+    prepareDatabase: (db: { pragma: (s: string) => unknown }) => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('busy_timeout = 5000');
+    },
+  };
+}

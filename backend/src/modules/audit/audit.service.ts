@@ -1,0 +1,121 @@
+import { Provide, Scope, ScopeEnum, Inject } from '@midwayjs/core';
+import { createHash } from 'crypto';
+import { IsNull, type EntityManager } from 'typeorm';
+import type { VerifyResult } from '@lfxj/contracts';
+import { AuditLog } from './entities';
+import { Clock } from '../../common/clock';
+import { Db } from '../../common/db';
+
+export interface AuditEntry {
+  userId: number | null;
+  username: string | null;
+  orgId: number | null;
+  action: string;
+  targetType?: string | null;
+  targetId?: string | number | null;
+  outcome: 'success' | 'failure';
+  clientIp: string | null;
+  requestId: string | null;
+  details?: Record<string, unknown>;
+}
+
+const GENESIS = '0'.repeat(64);
+const SECRET_KEYS = /password|token|secret/i;
+
+/** Keep details small and free of secrets: passwords and tokens never reach the log. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  if (Array.isArray(value)) return depth > 3 ? '[…]' : value.slice(0, 20).map((v) => redact(v, depth + 1));
+  if (value && typeof value === 'object') {
+    if (depth > 3) return '{…}';
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? '***' : redact(v, depth + 1)]));
+  }
+  return value;
+}
+
+/** The canonical content of a row that its hash covers. */
+function rowHash(prevHash: string, row: AuditLog): string {
+  const content = [
+    row.id, row.at.toISOString(), row.userId, row.username, row.orgId, row.action, row.targetType, row.targetId,
+    row.outcome, row.clientIp, row.requestId, row.details,
+  ];
+  return createHash('sha256').update(prevHash).update(JSON.stringify(content)).digest('hex');
+}
+
+@Provide()
+@Scope(ScopeEnum.Singleton)
+export class AuditService {
+  @Inject() private clock: Clock;
+  @Inject() private db: Db;
+
+  /** Written with the caller's transaction, so the record exists exactly when the change does. */
+  async record(em: EntityManager, entry: AuditEntry): Promise<void> {
+    await em.insert(AuditLog, {
+      at: this.clock.now(),
+      userId: entry.userId,
+      username: entry.username,
+      orgId: entry.orgId,
+      action: entry.action,
+      targetType: entry.targetType ?? null,
+      targetId: entry.targetId === undefined || entry.targetId === null ? null : String(entry.targetId),
+      outcome: entry.outcome,
+      clientIp: entry.clientIp,
+      requestId: entry.requestId,
+      details: JSON.stringify(redact(entry.details ?? {})),
+      prevHash: null,
+      hash: null,
+    });
+  }
+
+  /** Link every unsealed row, in id order, to the chain. Run by one instance at a time (lease). */
+  async seal(batch = 500): Promise<number> {
+    let sealed = 0;
+    for (;;) {
+      const n = await this.db.transaction(async (em) => {
+        const head = await em.createQueryBuilder(AuditLog, 'a').where('a.hash IS NOT NULL').orderBy('a.id', 'DESC').limit(1).getOne();
+        const rows = await em.createQueryBuilder(AuditLog, 'a').where('a.hash IS NULL')
+          .andWhere(head ? 'a.id > :after' : '1=1', { after: head?.id }).orderBy('a.id', 'ASC').limit(batch).getMany();
+        let prev = head?.hash ?? GENESIS;
+        for (const row of rows) {
+          const hash = rowHash(prev, row);
+          await em.update(AuditLog, { id: row.id, hash: IsNull() }, { prevHash: prev, hash });
+          prev = hash;
+        }
+        return rows.length;
+      });
+      sealed += n;
+      if (n < batch) return sealed;
+    }
+  }
+
+  verify(): Promise<VerifyResult> {
+    return verifyChain(this.db.manager);
+  }
+}
+
+/** Walk the chain from the start; the first row whose hash does not match is reported. */
+export async function verifyChain(em: EntityManager): Promise<VerifyResult> {
+  let prev = GENESIS;
+  let checked = 0;
+  let unsealed = 0;
+  let lastId = '0';
+  for (;;) {
+    const rows = await em.createQueryBuilder(AuditLog, 'a').where('a.id > :lastId', { lastId })
+      .orderBy('a.id', 'ASC').limit(1000).getMany();
+    if (!rows.length) return { ok: true, checked, unsealed, firstBrokenId: null, reason: null };
+    for (const row of rows) {
+      lastId = row.id;
+      if (row.hash === null) {
+        unsealed++;
+        continue;
+      }
+      const broken = (reason: string): VerifyResult => ({ ok: false, checked, unsealed, firstBrokenId: Number(row.id), reason });
+      // A sealed row after an unsealed one means a row was inserted into or blanked in the chain.
+      if (unsealed > 0) return broken('该记录之前存在未封存的记录，哈希链被插入或清除');
+      if (row.prevHash !== prev) return broken('前一条记录的哈希不一致（记录被删除或替换）');
+      if (rowHash(prev, row) !== row.hash) return broken('记录内容与哈希不符（记录被修改）');
+      prev = row.hash;
+      checked++;
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import { authApi } from './auth';
+import { usersApi } from './users';
+import { directoryApi } from './directory';
+import { regulationsApi } from './regulations';
+import { auditApi } from './audit';
+import type { RouteDef } from './route';
+
+export * from './route';
+export * from './auth';
+export * from './users';
+export * from './directory';
+export * from './regulations';
+export * from './audit';
+
+/** Every operation of the API, by module. The OpenAPI document is generated from this. */
+export const API = {
+  auth: authApi,
+  users: usersApi,
+  directory: directoryApi,
+  regulations: regulationsApi,
+  audit: auditApi,
+} satisfies Record<string, Record<string, RouteDef>>;
+
+for (const [moduleName, operations] of Object.entries(API)) {
+  for (const [name, def] of Object.entries(operations)) (def as RouteDef).operationId = `${moduleName}.${name}`;
+}
