@@ -6,5 +6,5 @@ if (require.main === module) {
     const done = await ds.runMigrations({ transaction: 'each' });
     console.log(done.length ? `已执行迁移：${done.map((m) => m.name).join('、')}` : '数据库已是最新结构。');
     return 0;
-  }));
+  }, { migrations: true }));
 }

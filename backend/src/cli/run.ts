@@ -4,8 +4,9 @@ import { loadConfig } from '../config/env';
 import { dataSourceOptions } from '../db/options';
 
 /** Command-line tools share the app's connection settings and print in Chinese. */
-export async function withDataSource<T>(work: (ds: DataSource) => Promise<T>): Promise<T> {
-  const ds = new DataSource(dataSourceOptions(loadConfig()));
+export async function withDataSource<T>(work: (ds: DataSource) => Promise<T>, opts: { migrations?: boolean } = {}): Promise<T> {
+  const options = dataSourceOptions(loadConfig());
+  const ds = new DataSource(opts.migrations ? options : { ...options, migrations: [] });
   await ds.initialize();
   try {
     return await work(ds);

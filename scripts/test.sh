@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `npm test`: lint, typecheck, then every backend test against SQLite and against MySQL/MariaDB
+# (DB_HOST / DB_PORT / DB_USER / DB_PASSWORD, default root@127.0.0.1:3306), then the browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+results=$(mktemp -d)
+
+echo "== lint"; npm run --silent lint
+echo "== typecheck"; npm run --silent typecheck
+
+echo "== backend tests on SQLite"
+(cd backend && TEST_DB=sqlite npx jest --testPathIgnorePatterns '\.mysql\.test\.ts$' --json --outputFile="$results/sqlite.json")
+
+echo "== backend tests on MySQL/MariaDB"
+if ! node -e "require('mysql2').createConnection({host:process.env.DB_HOST||'127.0.0.1',port:+(process.env.DB_PORT||3306),user:process.env.DB_USER||'root',password:process.env.DB_PASSWORD||''}).connect(e=>process.exit(e?1:0))"; then
+  echo "无法连接 MySQL/MariaDB（${DB_HOST:-127.0.0.1}:${DB_PORT:-3306}）：测试需要一个可用的数据库服务器，见 README。" >&2
+  exit 1
+fi
+(cd backend && TEST_DB=mysql npx jest --json --outputFile="$results/mysql.json")
+
+if [ -f tests/run.sh ]; then echo "== browser tests"; bash tests/run.sh "$results"; fi
+
+node -e '
+const fs = require("fs"); let passed = 0, failed = 0;
+for (const f of fs.readdirSync(process.argv[1])) {
+  const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + f, "utf8"));
+  passed += r.numPassedTests; failed += r.numFailedTests;
+}
+console.log(`Summary: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);' "$results"
