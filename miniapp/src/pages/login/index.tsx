@@ -1,0 +1,87 @@
+import { useState } from 'react'
+import { Button, Input, Text, View } from '@tarojs/components'
+
+import { ApiRequestError, login, type LoginResponse } from '../../api'
+import './index.css'
+
+export default function Login() {
+  const [username, setUsername] = useState('')
+  const [password, setPassword] = useState('')
+  const [error, setError] = useState('')
+  const [loading, setLoading] = useState(false)
+  const [session, setSession] = useState<LoginResponse | null>(null)
+
+  const submit = async () => {
+    if (loading) return
+    const name = username.trim()
+    if (!name) return setError('请输入用户名')
+    if (!password) return setError('请输入密码')
+    setError('')
+    setLoading(true)
+    try {
+      setSession(await login(name, password))
+    } catch (err) {
+      setError(err instanceof ApiRequestError ? err.message : '登录失败，请稍后重试')
+    } finally {
+      setLoading(false)
+    }
+  }
+
+  if (session) {
+    return (
+      <View className='login'>
+        <View className='login__card'>
+          <Text className='login__title'>两法衔接平台</Text>
+          <Text className='login__welcome'>欢迎，{session.user.displayName}</Text>
+          <Text className='login__hint'>{session.user.orgName}</Text>
+          {session.mustChangePassword && <Text className='login__error'>请先修改临时密码</Text>}
+        </View>
+      </View>
+    )
+  }
+
+  return (
+    <View className='login'>
+      <View className='login__card'>
+        <Text className='login__title'>两法衔接平台</Text>
+        <Text className='login__subtitle'>行政执法与刑事司法衔接</Text>
+
+        <Text className='login__label'>用户名</Text>
+        <Input
+          className='login__input'
+          type='text'
+          placeholder='请输入用户名'
+          value={username}
+          maxlength={64}
+          onInput={(e) => setUsername(e.detail.value)}
+        />
+
+        <Text className='login__label'>密码</Text>
+        <Input
+          className='login__input'
+          password
+          placeholder='请输入密码'
+          value={password}
+          maxlength={128}
+          onInput={(e) => setPassword(e.detail.value)}
+          onConfirm={submit}
+        />
+
+        {error && <Text className='login__error'>{error}</Text>}
+
+        <Button
+          className='login__submit'
+          type='primary'
+          // H5 renders `disabled="false"` for a false prop, which still greys the button: pass undefined.
+          loading={loading || undefined}
+          disabled={loading || undefined}
+          onClick={submit}
+        >
+          登录
+        </Button>
+
+        <Text className='login__hint'>首次登录须修改临时密码</Text>
+      </View>
+    </View>
+  )
+}
