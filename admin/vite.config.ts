@@ -5,6 +5,8 @@ import react from '@vitejs/plugin-react'
 const apiTarget = process.env.LFXJ_API_TARGET ?? 'http://127.0.0.1:7001'
 
 export default defineConfig({
+  // Served by the backend under /admin/ (see backend/src/common/web.middleware.ts).
+  base: '/admin/',
   plugins: [react()],
   build: {
     // antd with its rc-components is ~505 kB minified (~167 kB gzip) in one vendor chunk.

@@ -249,4 +249,10 @@ CREATE TABLE `user_session` (
   KEY `ix_user_session_user` (`user_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+DELIMITER ;;
+CREATE TRIGGER `audit_log_append_only` BEFORE UPDATE ON `audit_log` FOR EACH ROW IF OLD.`hash` IS NOT NULL OR NOT (NEW.`id` <=> OLD.`id`) OR NOT (NEW.`at` <=> OLD.`at`) OR NOT (NEW.`user_id` <=> OLD.`user_id`) OR NOT (NEW.`username` <=> OLD.`username`) OR NOT (NEW.`org_id` <=> OLD.`org_id`) OR NOT (NEW.`action` <=> OLD.`action`) OR NOT (NEW.`target_type` <=> OLD.`target_type`) OR NOT (NEW.`target_id` <=> OLD.`target_id`) OR NOT (NEW.`outcome` <=> OLD.`outcome`) OR NOT (NEW.`client_ip` <=> OLD.`client_ip`) OR NOT (NEW.`request_id` <=> OLD.`request_id`) OR NOT (NEW.`details` <=> OLD.`details`) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '审计日志只能追加，不能修改'; END IF;;
+CREATE TRIGGER `audit_log_retention` BEFORE DELETE ON `audit_log` FOR EACH ROW IF OLD.`at` > UTC_TIMESTAMP(3) - INTERVAL 180 DAY THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '审计日志至少保留 180 天'; END IF;;
+DELIMITER ;
+
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764300000000, 'Foundation1764300000000');
+INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764400000000, 'AuditAppendOnly1764400000000');

@@ -6,6 +6,7 @@ import * as cron from '@midwayjs/cron';
 import { join } from 'path';
 import { ErrorFilter } from './common/error.filter';
 import { RequestMiddleware } from './common/request.middleware';
+import { WebMiddleware } from './common/web.middleware';
 import { Db } from './common/db';
 import { Seeder } from './seed/seeder';
 import type { AppConfig } from './config/env';
@@ -22,7 +23,7 @@ export class MainConfiguration implements ILifeCycle {
   @Logger() logger: ILogger;
 
   async onReady() {
-    this.app.useMiddleware([RequestMiddleware]);
+    this.app.useMiddleware([RequestMiddleware, WebMiddleware]);
     this.app.useFilter([ErrorFilter]);
     // Migrations are the only way the schema changes (synchronize is off).
     await this.db.ds.runMigrations({ transaction: 'each' });
@@ -30,7 +31,8 @@ export class MainConfiguration implements ILifeCycle {
   }
 
   async onServerReady() {
-    this.logger.info('两法衔接平台已启动：http://%s:%s/api/v1/health （数据库：%s）',
-      process.env.HOST || '127.0.0.1', this.cfg.port, this.cfg.db.type);
+    if (this.app.getEnv() === 'unittest') return;
+    const base = `http://${process.env.HOST || '127.0.0.1'}:${this.cfg.port}`;
+    console.log(`两法衔接平台已启动（数据库：${this.cfg.db.type}）\n  接口 ${base}/api/v1  文档 ${base}/api/v1/openapi.json\n  移动端（H5）${base}/h5/  管理后台 ${base}/admin/`);
   }
 }

@@ -39,6 +39,16 @@ test('logins, failures and writes are recorded with who, what, outcome and addre
   expect((await t.http().get('/api/v1/audit').set(bearer(admin))).status).toBe(403);
 });
 
+test('the database refuses to change a sealed row or delete a recent one', async () => {
+  await audit.seal();
+  const [row] = await rows();
+  await expect(t.em.query("UPDATE audit_log SET outcome = 'success' WHERE id = ?", [row.id])).rejects.toThrow(/只能追加/);
+  await expect(t.em.query('DELETE FROM audit_log WHERE id = ?', [row.id])).rejects.toThrow(/180 天/);
+  // Whoever has the rights to drop the triggers is still caught by the hash chain (below).
+  await t.em.query('DROP TRIGGER audit_log_append_only');
+  await t.em.query('DROP TRIGGER audit_log_retention');
+});
+
 test('deleting a row breaks the chain at the next one', async () => {
   await audit.seal();
   const all = await t.em.query('SELECT * FROM audit_log ORDER BY id');

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
+import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/env';
-import { migratedSchemaDdl, showCreateTables } from '../src/db/schema-dump';
+import { migratedSchemaDdl, showCreateTables, showCreateTriggers } from '../src/db/schema-dump';
 import { SCHEMA_FILE } from '../src/cli/dump-schema';
 import { mysqlAdmin } from './support';
 
@@ -20,22 +21,25 @@ test('the migrations produce exactly sql/schema.mysql.sql', async () => {
     throw new Error('sql/schema.mysql.sql 与迁移生成的结构不一致：请运行 `npm run db:schema -w backend` 并检查差异');
   }
 
-  // And the file itself loads into an empty database and yields the same tables.
+  // And the file itself loads into an empty database with the mysql client, as a DBA would.
   const admin = mysqlAdmin();
   await admin.initialize();
   const database = `lfxj_ddl_${suffix}`;
   await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  const ds = new DataSource({
-    type: 'mysql', host: cfg.db.host, port: cfg.db.port, username: cfg.db.user, password: cfg.db.password, database,
-    extra: { multipleStatements: true },
-  });
+  const ds = new DataSource({ type: 'mysql', host: cfg.db.host, port: cfg.db.port, username: cfg.db.user, password: cfg.db.password, database });
   try {
+    execFileSync('mysql', ['--protocol=tcp', '-h', cfg.db.host, '-P', String(cfg.db.port), '-u', cfg.db.user,
+      ...(cfg.db.password ? [`-p${cfg.db.password}`] : []), database], { input: committed });
     await ds.initialize();
-    await ds.query(committed);
     const loaded = await showCreateTables(ds);
     expect(loaded.length).toBeGreaterThan(15);
     for (const { ddl } of loaded) expect(committed).toContain(`${ddl};`);
     expect(committed.match(/CREATE TABLE/g)).toHaveLength(loaded.length);
+    const triggers = await showCreateTriggers(ds);
+    expect(triggers).toHaveLength(2);
+    for (const trigger of triggers) expect(committed).toContain(`${trigger};;`);
+    // The app then finds nothing left to migrate.
+    expect((await ds.query('SELECT name FROM migrations')).length).toBe(2);
   } finally {
     if (ds.isInitialized) await ds.destroy();
     await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);

@@ -47,7 +47,9 @@ export default defineConfig<'webpack5'>(async (merge) => {
       },
     },
     h5: {
-      publicPath: '/',
+      // Served by the backend under /h5/ (see backend/src/common/web.middleware.ts).
+      publicPath: '/h5/',
+      router: { mode: 'hash' },
       staticDirectory: 'static',
       output: {
         filename: 'js/[name].[contenthash:8].js',

@@ -14,6 +14,17 @@ export async function showCreateTables(ds: DataSource): Promise<Array<{ table: s
   return out;
 }
 
+/** The triggers, without the DEFINER clause that names whoever ran the migration. */
+export async function showCreateTriggers(ds: DataSource): Promise<string[]> {
+  const triggers: Array<{ Trigger: string }> = await ds.query('SHOW TRIGGERS');
+  const out: string[] = [];
+  for (const { Trigger } of triggers.sort((a, b) => a.Trigger.localeCompare(b.Trigger))) {
+    const [row] = (await ds.query(`SHOW CREATE TRIGGER \`${Trigger}\``)) as Array<Record<string, string>>;
+    out.push(row['SQL Original Statement'].replace(/ DEFINER=`[^`]*`@`[^`]*`/, ''));
+  }
+  return out;
+}
+
 /** Build the schema with the migrations in a fresh MySQL database and return it as DDL text. */
 export async function migratedSchemaDdl(cfg: AppConfig, database: string): Promise<string> {
   const admin = new DataSource({ type: 'mysql', host: cfg.db.host, port: cfg.db.port, username: cfg.db.user, password: cfg.db.password });
@@ -24,6 +35,7 @@ export async function migratedSchemaDdl(cfg: AppConfig, database: string): Promi
     await ds.initialize();
     await ds.runMigrations({ transaction: 'each' });
     const tables = await showCreateTables(ds);
+    const triggers = await showCreateTriggers(ds);
     const applied: Array<{ timestamp: string; name: string }> = await ds.query('SELECT timestamp, name FROM migrations ORDER BY id');
     return [
       '-- 两法衔接平台 MySQL 8 / MariaDB 10.11 schema.',
@@ -33,6 +45,10 @@ export async function migratedSchemaDdl(cfg: AppConfig, database: string): Promi
       'SET NAMES utf8mb4;',
       '',
       ...tables.map((t) => `${t.ddl};\n`),
+      'DELIMITER ;;',
+      ...triggers.map((t) => `${t};;`),
+      'DELIMITER ;',
+      '',
       ...applied.map((m) => `INSERT INTO \`migrations\` (\`timestamp\`, \`name\`) VALUES (${m.timestamp}, '${m.name}');`),
       '',
     ].join('\n');

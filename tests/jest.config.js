@@ -1,0 +1,8 @@
+/** Cross-package tests: the built platform in a real Chromium. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/browser'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] },
+  testTimeout: 60000,
+  maxWorkers: 1,
+};
