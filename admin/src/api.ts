@@ -1,25 +1,11 @@
+import type { ErrorBody, TokenPair } from '@lfxj/contracts'
+
 /** Error body of every failed API call: `{ code, message, details }`, message in Chinese. */
-export interface ApiErrorBody {
-  code: string
-  message: string
-  details?: unknown
-}
+export type ApiErrorBody = ErrorBody
 
-export interface LoginUser {
-  id: string | number
-  username: string
-  displayName: string
-  orgName: string
-  roles: string[]
-}
-
-export interface LoginResponse {
-  accessToken: string
-  refreshToken: string
-  accessExpiresIn: number
-  mustChangePassword: boolean
-  user: LoginUser
-}
+/** Shapes shared with the backend, from the one contract. */
+export type LoginResponse = TokenPair
+export type LoginUser = TokenPair['user']
 
 export class ApiError extends Error {
   readonly code: string

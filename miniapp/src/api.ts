@@ -1,27 +1,13 @@
 import Taro from '@tarojs/taro'
 
+import type { ErrorBody, TokenPair } from '@lfxj/contracts'
+
 /** Error body of every failed API call: `{ code, message, details }`, message in Chinese. */
-export interface ApiError {
-  code: string
-  message: string
-  details?: unknown
-}
+export type ApiError = ErrorBody
 
-export interface LoginUser {
-  id: string | number
-  username: string
-  displayName: string
-  orgName: string
-  roles: string[]
-}
-
-export interface LoginResponse {
-  accessToken: string
-  refreshToken: string
-  accessExpiresIn: number
-  mustChangePassword: boolean
-  user: LoginUser
-}
+/** Shapes shared with the backend, from the one contract. */
+export type LoginResponse = TokenPair
+export type LoginUser = TokenPair['user']
 
 export class ApiRequestError extends Error {
   constructor(
