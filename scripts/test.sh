@@ -8,6 +8,9 @@ results=$(mktemp -d)
 echo "== lint"; npm run --silent lint
 echo "== typecheck"; npm run --silent typecheck
 
+echo "== contracts tests (the process definition)"
+(cd contracts && npx jest --json --outputFile="$results/contracts.json")
+
 echo "== backend tests on SQLite"
 (cd backend && TEST_DB=sqlite npx jest --testPathIgnorePatterns '\.mysql\.test\.ts$' --json --outputFile="$results/sqlite.json")
 

@@ -47,6 +47,158 @@ CREATE TABLE `audit_log` (
   KEY `ix_audit_log_action_at` (`action`,`at`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+CREATE TABLE `calendar_override` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `day` date NOT NULL,
+  `kind` varchar(8) NOT NULL,
+  `name` varchar(64) NOT NULL,
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `uq_calendar_override_day` (`day`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `calendar_year` (
+  `year` int(11) NOT NULL,
+  `note` varchar(200) DEFAULT NULL,
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  PRIMARY KEY (`year`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `case_document` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `case_id` int(11) NOT NULL,
+  `event_id` int(11) DEFAULT NULL,
+  `doc_type` varchar(32) NOT NULL,
+  `file_name` varchar(255) NOT NULL,
+  `mime` varchar(100) NOT NULL,
+  `size` int(11) NOT NULL,
+  `sha256` char(64) NOT NULL,
+  `storage_key` varchar(200) NOT NULL,
+  `version` int(11) NOT NULL DEFAULT 1,
+  `replaces_id` int(11) DEFAULT NULL,
+  `current` tinyint(1) NOT NULL DEFAULT 1,
+  `uploaded_by` int(11) NOT NULL,
+  `uploaded_by_org` int(11) NOT NULL,
+  `uploaded_at` datetime(3) NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `uq_case_document_storage_key` (`storage_key`),
+  KEY `ix_case_document_case` (`case_id`,`event_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `case_event` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `case_id` int(11) NOT NULL,
+  `seq` int(11) NOT NULL,
+  `transition` varchar(48) NOT NULL,
+  `from_state` varchar(32) DEFAULT NULL,
+  `to_state` varchar(32) NOT NULL,
+  `actor_user_id` int(11) NOT NULL,
+  `actor_org_id` int(11) NOT NULL,
+  `reason` text DEFAULT NULL,
+  `details` text NOT NULL,
+  `at` datetime(3) NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `uq_case_event_seq` (`case_id`,`seq`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `case_party` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `case_id` int(11) NOT NULL,
+  `kind` varchar(8) NOT NULL,
+  `name` varchar(100) NOT NULL,
+  `id_number` varchar(32) DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  KEY `ix_case_party_case` (`case_id`),
+  KEY `ix_case_party_name` (`name`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `case_record` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `platform_no` varchar(32) NOT NULL,
+  `agency_case_no` varchar(64) NOT NULL,
+  `title` varchar(200) NOT NULL,
+  `kind` varchar(16) NOT NULL,
+  `state` varchar(32) NOT NULL,
+  `agency_org_id` int(11) NOT NULL,
+  `region_id` int(11) NOT NULL,
+  `police_org_id` int(11) DEFAULT NULL,
+  `procuratorate_org_id` int(11) DEFAULT NULL,
+  `supervisory_org_id` int(11) DEFAULT NULL,
+  `suspected_offence` varchar(100) DEFAULT NULL,
+  `amount_involved` decimal(18,2) DEFAULT NULL,
+  `facts` text DEFAULT NULL,
+  `penalty_info` text DEFAULT NULL,
+  `created_by` int(11) NOT NULL,
+  `closed_at` datetime(3) DEFAULT NULL,
+  `version` int(11) NOT NULL DEFAULT 1,
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  `updated_at` datetime(3) NOT NULL DEFAULT current_timestamp(3) ON UPDATE current_timestamp(3),
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `uq_case_record_platform_no` (`platform_no`),
+  KEY `ix_case_record_agency_no` (`agency_org_id`,`agency_case_no`),
+  KEY `ix_case_record_agency_created` (`agency_org_id`,`created_at`),
+  KEY `ix_case_record_police_created` (`police_org_id`,`created_at`),
+  KEY `ix_case_record_procuratorate_created` (`procuratorate_org_id`,`created_at`),
+  KEY `ix_case_record_state` (`state`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `case_regulation` (
+  `case_id` int(11) NOT NULL,
+  `regulation_id` int(11) NOT NULL,
+  PRIMARY KEY (`case_id`,`regulation_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `case_task` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `case_id` int(11) NOT NULL,
+  `org_id` int(11) NOT NULL,
+  `state` varchar(32) NOT NULL,
+  `title` varchar(200) NOT NULL,
+  `rule_key` varchar(48) DEFAULT NULL,
+  `rule_version` int(11) DEFAULT NULL,
+  `started_at` datetime(3) NOT NULL,
+  `due_at` datetime(3) DEFAULT NULL,
+  `due_flagged` tinyint(1) NOT NULL DEFAULT 0,
+  `flag_reason` varchar(300) DEFAULT NULL,
+  `status` varchar(12) NOT NULL DEFAULT 'open',
+  `opened_by_event_id` int(11) NOT NULL,
+  `closed_by_event_id` int(11) DEFAULT NULL,
+  `closed_at` datetime(3) DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  KEY `ix_case_task_org_status_due` (`org_id`,`status`,`due_at`),
+  KEY `ix_case_task_case_status` (`case_id`,`status`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `deadline_rule` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `rule_key` varchar(48) NOT NULL,
+  `version` int(11) NOT NULL,
+  `label` varchar(100) NOT NULL,
+  `amount` int(11) NOT NULL,
+  `unit` varchar(16) NOT NULL,
+  `rollover_on_rest_day` tinyint(1) NOT NULL DEFAULT 1,
+  `basis` varchar(1000) NOT NULL,
+  `extensions` text NOT NULL,
+  `unverified` tinyint(1) NOT NULL DEFAULT 0,
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `uq_deadline_rule_key_version` (`rule_key`,`version`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `filing` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `case_id` int(11) NOT NULL,
+  `procuratorate_org_id` int(11) NOT NULL,
+  `event_id` int(11) NOT NULL,
+  `filed_at` datetime(3) NOT NULL,
+  `materials` text NOT NULL,
+  `signed_at` datetime(3) DEFAULT NULL,
+  `signed_by` int(11) DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `uq_filing_case` (`case_id`),
+  KEY `ix_filing_procuratorate` (`procuratorate_org_id`,`signed_at`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 CREATE TABLE `lease` (
   `name` varchar(64) NOT NULL,
   `holder` varchar(64) NOT NULL,
@@ -67,6 +219,26 @@ CREATE TABLE `migrations` (
   `timestamp` bigint(20) NOT NULL,
   `name` varchar(255) NOT NULL,
   PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `notification` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `org_id` int(11) NOT NULL,
+  `case_id` int(11) NOT NULL,
+  `event_id` int(11) DEFAULT NULL,
+  `title` varchar(200) NOT NULL,
+  `body` varchar(1000) NOT NULL,
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  PRIMARY KEY (`id`),
+  KEY `ix_notification_org` (`org_id`,`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `notification_read` (
+  `notification_id` int(11) NOT NULL,
+  `user_id` int(11) NOT NULL,
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  PRIMARY KEY (`notification_id`,`user_id`),
+  KEY `ix_notification_read_user` (`user_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `org_contact` (
@@ -216,6 +388,19 @@ CREATE TABLE `regulation_issuer` (
   KEY `ix_regulation_issuer_organ` (`organ_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+CREATE TABLE `task_extension` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `task_id` int(11) NOT NULL,
+  `extension_key` varchar(48) NOT NULL,
+  `approved_by` int(11) NOT NULL,
+  `reason` varchar(2000) NOT NULL,
+  `previous_due_at` datetime(3) DEFAULT NULL,
+  `new_due_at` datetime(3) NOT NULL,
+  `at` datetime(3) NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `ix_task_extension_task` (`task_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 CREATE TABLE `user_handover` (
   `id` int(11) NOT NULL AUTO_INCREMENT,
   `from_user_id` int(11) NOT NULL,
@@ -256,3 +441,4 @@ DELIMITER ;
 
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764300000000, 'Foundation1764300000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764400000000, 'AuditAppendOnly1764400000000');
+INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764500000000, 'Cases1764500000000');

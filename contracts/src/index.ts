@@ -5,3 +5,4 @@ export * from './regulations';
 export * from './api';
 export * from './password';
 export * from './mask';
+export * from './process';

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { API_PREFIX, type RouteDef, type Role } from '@lfxj/contracts';
 import { AppError } from './app-error';
-import { parseOrThrow } from './validate';
+import { parseCollecting } from './validate';
 import { Db } from './db';
 import { AuditService } from '../modules/audit/audit.service';
 import { AuthService, type AuthUser } from '../modules/auth/auth.service';
@@ -73,7 +73,7 @@ export function Endpoint(def: RouteDef) {
         return handler.call(this, { input, user, em: db.manager, ctx, audit } as Call<RouteDef>);
       }
       try {
-        if (ctx.request.length && !ctx.is('application/json')) throw new AppError('UNSUPPORTED_MEDIA_TYPE');
+        if (!def.multipart && ctx.request.length && !ctx.is('application/json')) throw new AppError('UNSUPPORTED_MEDIA_TYPE');
         const input = readInput(def, ctx);
         audit.details = { ...(input.params as object), ...(typeof input.body === 'object' ? (input.body as object) : {}) };
         let committedFailure: AppError | undefined;
@@ -119,10 +119,13 @@ function readInput(def: RouteDef, ctx: Context): Input<RouteDef> {
   const rawBody = (ctx.request as { body?: unknown }).body;
   const body = rawBody === undefined || (typeof rawBody === 'object' && rawBody !== null && !Array.isArray(rawBody) && !Object.keys(rawBody).length && !def.body)
     ? {} : rawBody;
-  return {
-    params: parseOrThrow(def.params ?? z.object({}), ctx.params ?? {}, 'params'),
-    query: parseOrThrow(def.query ?? EMPTY, { ...ctx.query }, 'query'),
-    body: parseOrThrow(def.body ?? EMPTY, body ?? {}, 'body'),
-  } as Input<RouteDef>;
+  const parts = {
+    params: parseCollecting(def.params ?? z.object({}), ctx.params ?? {}, 'params'),
+    query: parseCollecting(def.query ?? EMPTY, { ...ctx.query }, 'query'),
+    body: parseCollecting(def.body ?? EMPTY, body ?? {}, 'body'),
+  };
+  const problems = Object.values(parts).flatMap((p) => (p.ok ? [] : p.problems));
+  if (problems.length) throw new AppError('VALIDATION_FAILED', problems[0].message, { fields: problems });
+  return { params: parts.params.ok && parts.params.data, query: parts.query.ok && parts.query.data, body: parts.body.ok && parts.body.data } as Input<RouteDef>;
 }
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { AppError } from './app-error';
 import type { FieldProblem } from '@lfxj/contracts';
 
 type Def = z.core.$ZodTypeDef & { innerType?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; in?: z.ZodType };
@@ -69,10 +68,11 @@ function problem(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** Parse input against a schema; on failure a 400 that names every bad field in Chinese. */
-export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+/** Parse without throwing, so that problems in params, query and body can be reported together. */
+export function parseCollecting<T extends z.ZodType>(schema: T, value: unknown, where: string):
+  { ok: true; data: z.output<T> } | { ok: false; problems: FieldProblem[] } {
   const result = schema.safeParse(value);
-  if (result.success) return result.data;
+  if (result.success) return { ok: true, data: result.data };
   const fields: FieldProblem[] = [];
   for (const issue of result.error.issues) {
     const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
@@ -82,5 +82,5 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, whe
       fields.push({ field, message: `${label ? `${label}（${field}）` : `字段 ${field} `}${problem(issue)}` });
     }
   }
-  throw new AppError('VALIDATION_FAILED', fields[0].message, { fields });
+  return { ok: false, problems: fields };
 }

@@ -24,6 +24,13 @@ export interface AppConfig {
   seedDemoAccounts: boolean;
   auditSealSeconds: number;
   sms: { driver: 'console' };
+  storage: {
+    driver: 'local' | 'oss';
+    localDir: string;
+    maxFileMb: number;
+    maxFilesPerUpload: number;
+    oss: { region: string; bucket: string; accessKeyId: string; accessKeySecret: string; endpoint?: string; prefix?: string; secure: boolean };
+  };
 }
 
 export const DEFAULT_JWT_SECRET = 'local-development-secret-change-me';
@@ -68,7 +75,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     seedDemoAccounts: bool(env.SEED_DEMO_ACCOUNTS, !production),
     auditSealSeconds: num(env.AUDIT_SEAL_SECONDS, 5),
     sms: { driver: 'console' },
+    storage: {
+      driver: (env.STORAGE_DRIVER || 'local') === 'oss' ? 'oss' : 'local',
+      localDir: env.STORAGE_DIR || path.resolve(__dirname, '../../../data/files'),
+      maxFileMb: num(env.UPLOAD_MAX_MB, 50),
+      maxFilesPerUpload: num(env.UPLOAD_MAX_FILES, 20),
+      oss: {
+        region: env.OSS_REGION || '', bucket: env.OSS_BUCKET || '', accessKeyId: env.OSS_ACCESS_KEY_ID || '',
+        accessKeySecret: env.OSS_ACCESS_KEY_SECRET || '', endpoint: env.OSS_ENDPOINT || undefined, prefix: env.OSS_PREFIX || undefined,
+        secure: env.OSS_SECURE !== 'false',
+      },
+    },
   };
+  if (config.storage.driver === 'oss' && !(config.storage.oss.bucket && config.storage.oss.accessKeyId && config.storage.oss.accessKeySecret)) {
+    throw new Error('STORAGE_DRIVER=oss 时必须设置 OSS_BUCKET、OSS_ACCESS_KEY_ID、OSS_ACCESS_KEY_SECRET');
+  }
   // 等保: a production deployment must never run on a secret that is published in the repo.
   if (production && (config.jwtSecret === DEFAULT_JWT_SECRET || config.jwtSecret.length < 32)) {
     throw new Error('生产环境必须通过 JWT_SECRET 设置至少 32 位的随机密钥，拒绝使用默认密钥启动');

@@ -4,6 +4,10 @@ import { UserSession, RefreshToken } from '../modules/auth/entities';
 import { LegalOrgan, Regulation, RegulationIssuer, RegulationArticle } from '../modules/regulations/entities';
 import { AuditLog } from '../modules/audit/entities';
 import { Lease } from '../modules/platform/entities';
+import { DeadlineRule, CalendarOverrideRow, CalendarYear } from '../modules/deadlines/entities';
+import {
+  CaseRecord, CaseParty, CaseRegulation, CaseEvent, CaseTask, TaskExtension, Filing, CaseDocument, Notification, NotificationRead,
+} from '../modules/cases/entities';
 
 export const ENTITIES = [
   Region, RegionName, Organisation, OrgName, OrgSuccession, RegionRouting,
@@ -11,4 +15,6 @@ export const ENTITIES = [
   UserSession, RefreshToken,
   LegalOrgan, Regulation, RegulationIssuer, RegulationArticle,
   AuditLog, Lease,
+  DeadlineRule, CalendarOverrideRow, CalendarYear,
+  CaseRecord, CaseParty, CaseRegulation, CaseEvent, CaseTask, TaskExtension, Filing, CaseDocument, Notification, NotificationRead,
 ];

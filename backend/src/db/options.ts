@@ -5,8 +5,9 @@ import type { AppConfig } from '../config/env';
 import { ENTITIES } from './entities';
 import { Foundation1764300000000 } from './migrations/1764300000000-Foundation';
 import { AuditAppendOnly1764400000000 } from './migrations/1764400000000-AuditAppendOnly';
+import { Cases1764500000000 } from './migrations/1764500000000-Cases';
 
-export const MIGRATIONS = [Foundation1764300000000, AuditAppendOnly1764400000000];
+export const MIGRATIONS = [Foundation1764300000000, AuditAppendOnly1764400000000, Cases1764500000000];
 
 /** One definition of the connection, shared by the app and the command-line tools. */
 export function dataSourceOptions(cfg: AppConfig): DataSourceOptions {

@@ -3,6 +3,8 @@ import { usersApi } from './users';
 import { directoryApi } from './directory';
 import { regulationsApi } from './regulations';
 import { auditApi } from './audit';
+import { casesApi } from './cases';
+import { deadlinesApi } from './deadlines';
 import type { RouteDef } from './route';
 
 export * from './route';
@@ -11,6 +13,8 @@ export * from './users';
 export * from './directory';
 export * from './regulations';
 export * from './audit';
+export * from './cases';
+export * from './deadlines';
 
 /** Every operation of the API, by module. The OpenAPI document is generated from this. */
 export const API = {
@@ -19,6 +23,8 @@ export const API = {
   directory: directoryApi,
   regulations: regulationsApi,
   audit: auditApi,
+  cases: casesApi,
+  deadlines: deadlinesApi,
 } satisfies Record<string, Record<string, RouteDef>>;
 
 for (const [moduleName, operations] of Object.entries(API)) {

@@ -17,6 +17,10 @@ export interface RouteDef {
   auth: false | 'any' | readonly Role[];
   /** Reachable while the user still has a temporary password (only what is needed to change it). */
   allowWithTempPassword?: boolean;
+  /** The body is multipart/form-data with files (validated by the handler, not by `body`). */
+  multipart?: boolean;
+  /** The response is a file, not JSON. */
+  binary?: boolean;
   /** `module.operation`, stamped from the API table; also the audit action name. */
   operationId?: string;
   params?: z.ZodObject;

@@ -10,6 +10,10 @@ const errorSchema = {
   },
 };
 
+const MULTIPART_FILES = {
+  type: 'object', properties: { file: { type: 'array', items: { type: 'string', format: 'binary' }, description: '一个或多个文件' } },
+};
+
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as Record<string, unknown>;
 
@@ -39,8 +43,11 @@ export function buildOpenApi(): Record<string, unknown> {
         security: def.auth === false ? [] : [{ bearer: [] }],
         parameters: parameters(def),
         ...(def.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(def.body, 'input') } } } } : {}),
+        ...(def.multipart ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: MULTIPART_FILES } } } } : {}),
         responses: {
-          200: { description: '成功', content: { 'application/json': { schema: def.response ? jsonSchema(def.response, 'output') : {} } } },
+          200: def.binary
+            ? { description: '文件内容', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
+            : { description: '成功', content: { 'application/json': { schema: def.response ? jsonSchema(def.response, 'output') : {} } } },
           default: { description: '错误', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         },
       };

@@ -1,0 +1,111 @@
+import { Controller, Inject } from '@midwayjs/core';
+import type { Context } from '@midwayjs/koa';
+import { API } from '@lfxj/contracts';
+import { Endpoint, type Call } from '../../common/endpoint';
+import { readMultipart } from '../../common/multipart';
+import { CasesService } from './cases.service';
+import { WorkflowService } from './workflow.service';
+import { TasksService } from './tasks.service';
+import { CaseAccess } from './case-access';
+import { DocumentsService } from '../documents/documents.service';
+
+const api = API.cases;
+
+@Controller('/')
+export class CasesController {
+  @Inject() ctx: Context;
+  @Inject() cases: CasesService;
+  @Inject() workflow: WorkflowService;
+  @Inject() tasks: TasksService;
+  @Inject() access: CaseAccess;
+  @Inject() documents: DocumentsService;
+
+  @Endpoint(api.create)
+  async create({ input, user, em, audit }: Call<typeof api.create>) {
+    const row = await this.cases.create(em, user, input.body);
+    Object.assign(audit, { targetType: 'case', targetId: row.id });
+    return this.cases.detail(em, user, row);
+  }
+
+  @Endpoint(api.list)
+  async list({ input, user, em }: Call<typeof api.list>) {
+    return this.cases.list(em, user, input.query);
+  }
+
+  @Endpoint(api.get)
+  async get({ input, user, em }: Call<typeof api.get>) {
+    return this.cases.detail(em, user, await this.access.visibleCase(em, user, input.params.id));
+  }
+
+  @Endpoint(api.act)
+  async act({ input, user, em, audit }: Call<typeof api.act>) {
+    const row = await this.workflow.perform(em, user, input.params.id, input.body, audit);
+    return this.cases.detail(em, user, row);
+  }
+
+  @Endpoint(api.uploadDocuments)
+  async upload({ input, user, em, ctx, audit }: Call<typeof api.uploadDocuments>) {
+    // Who may upload is checked before the body is read.
+    await this.access.visibleCase(em, user, input.params.id);
+    const files = await readMultipart(ctx, this.documents.limits);
+    const saved = await this.documents.upload(em, user, input.params.id, input.query.docType, files, input.query.replacesId);
+    Object.assign(audit, { targetType: 'case', targetId: input.params.id, details: { docType: input.query.docType, files: saved.map((d) => ({ id: d.id, name: d.fileName, sha256: d.sha256 })) } });
+    return this.cases.documentViews(em, saved);
+  }
+
+  @Endpoint(api.uploadPolicy)
+  async uploadPolicy({ input, user, em, audit }: Call<typeof api.uploadPolicy>) {
+    const policy = await this.documents.directUploadPolicy(em, user, input.params.id);
+    Object.assign(audit, { targetType: 'case', targetId: input.params.id, details: { docType: input.body.docType, key: policy.key } });
+    return { host: policy.host, key: policy.key, expireAt: policy.expireAt, maxBytes: policy.maxBytes, fields: policy.fields };
+  }
+
+  @Endpoint(api.registerUpload)
+  async registerUpload({ input, user, em, audit }: Call<typeof api.registerUpload>) {
+    const saved = await this.documents.registerUpload(em, user, input.params.id, input.body.key, input.body.docType, input.body.fileName);
+    Object.assign(audit, { targetType: 'case', targetId: input.params.id, details: { key: input.body.key, sha256: saved[0].sha256 } });
+    return this.cases.documentViews(em, saved);
+  }
+
+  @Endpoint(api.downloadDocument)
+  async download({ input, user, em, ctx }: Call<typeof api.downloadDocument>) {
+    const { doc, data } = await this.documents.download(em, user, input.params.id);
+    ctx.set('Content-Type', doc.mime);
+    ctx.set('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(doc.fileName)}`);
+    ctx.set('X-Content-SHA256', doc.sha256);
+    return data;
+  }
+
+  @Endpoint(api.inbox)
+  async inbox({ input, user, em }: Call<typeof api.inbox>) {
+    return this.tasks.inbox(em, user, input.query);
+  }
+
+  @Endpoint(api.extendTask)
+  async extendTask({ input, user, em, audit }: Call<typeof api.extendTask>) {
+    Object.assign(audit, { targetType: 'task', targetId: input.params.id });
+    return this.tasks.extend(em, user, input.params.id, input.body.extension, input.body.reason);
+  }
+
+  @Endpoint(api.notifications)
+  async notifications({ input, user, em }: Call<typeof api.notifications>) {
+    return this.tasks.notifications(em, user, input.query);
+  }
+
+  @Endpoint(api.readNotification)
+  async readNotification({ input, user, em }: Call<typeof api.readNotification>) {
+    await this.tasks.markRead(em, user, input.params.id);
+    return { ok: true as const };
+  }
+
+  @Endpoint(api.filings)
+  async filings({ input, user, em }: Call<typeof api.filings>) {
+    return this.tasks.filings(em, user, input.query);
+  }
+
+  @Endpoint(api.signFiling)
+  async signFiling({ input, user, em, audit }: Call<typeof api.signFiling>) {
+    Object.assign(audit, { targetType: 'filing', targetId: input.params.id });
+    return this.tasks.signFiling(em, user, input.params.id);
+  }
+}

@@ -1,0 +1,145 @@
+import { Entity, PrimaryGeneratedColumn, Column, PrimaryColumn, VersionColumn } from 'typeorm';
+import type { StateKey, DocType } from '@lfxj/contracts';
+import { CreatedAt, UpdatedAt, Instant } from '../../db/columns';
+
+@Entity('case_record')
+export class CaseRecord {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'platform_no', type: 'varchar', length: 32, unique: true }) platformNo: string;
+  @Column({ name: 'agency_case_no', type: 'varchar', length: 64 }) agencyCaseNo: string;
+  @Column({ type: 'varchar', length: 200 }) title: string;
+  @Column({ type: 'varchar', length: 16 }) kind: 'transfer' | 'penalty_only';
+  @Column({ type: 'varchar', length: 32 }) state: StateKey;
+  @Column({ name: 'agency_org_id', type: 'int' }) agencyOrgId: number;
+  @Column({ name: 'region_id', type: 'int' }) regionId: number;
+  @Column({ name: 'police_org_id', type: 'int', nullable: true }) policeOrgId: number | null;
+  @Column({ name: 'procuratorate_org_id', type: 'int', nullable: true }) procuratorateOrgId: number | null;
+  @Column({ name: 'supervisory_org_id', type: 'int', nullable: true }) supervisoryOrgId: number | null;
+  @Column({ name: 'suspected_offence', type: 'varchar', length: 100, nullable: true }) suspectedOffence: string | null;
+  @Column({ name: 'amount_involved', type: 'decimal', precision: 18, scale: 2, nullable: true }) amountInvolved: string | null;
+  @Column({ type: 'text', nullable: true }) facts: string | null;
+  @Column({ name: 'penalty_info', type: 'text', nullable: true }) penaltyInfo: string | null;
+  @Column({ name: 'created_by', type: 'int' }) createdBy: number;
+  @Instant('closed_at', { nullable: true }) closedAt: Date | null;
+  /** Optimistic lock: two officers acting at once, one wins, the other gets a 409. */
+  @VersionColumn() version: number;
+  @CreatedAt() createdAt: Date;
+  @UpdatedAt() updatedAt: Date;
+}
+
+@Entity('case_party')
+export class CaseParty {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'case_id', type: 'int' }) caseId: number;
+  @Column({ type: 'varchar', length: 8 }) kind: 'person' | 'company';
+  @Column({ type: 'varchar', length: 100 }) name: string;
+  @Column({ name: 'id_number', type: 'varchar', length: 32, nullable: true }) idNumber: string | null;
+}
+
+@Entity('case_regulation')
+export class CaseRegulation {
+  @PrimaryColumn({ name: 'case_id', type: 'int' }) caseId: number;
+  @PrimaryColumn({ name: 'regulation_id', type: 'int' }) regulationId: number;
+}
+
+/** The timeline: one row per step, the same for every party. */
+@Entity('case_event')
+export class CaseEvent {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'case_id', type: 'int' }) caseId: number;
+  @Column({ type: 'int' }) seq: number;
+  @Column({ type: 'varchar', length: 48 }) transition: string;
+  @Column({ name: 'from_state', type: 'varchar', length: 32, nullable: true }) fromState: StateKey | null;
+  @Column({ name: 'to_state', type: 'varchar', length: 32 }) toState: StateKey;
+  @Column({ name: 'actor_user_id', type: 'int' }) actorUserId: number;
+  @Column({ name: 'actor_org_id', type: 'int' }) actorOrgId: number;
+  @Column({ type: 'text', nullable: true }) reason: string | null;
+  @Column({ type: 'text' }) details: string;
+  @Instant('at') at: Date;
+}
+
+/** Something an organisation must do for a case, and by when. */
+@Entity('case_task')
+export class CaseTask {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'case_id', type: 'int' }) caseId: number;
+  @Column({ name: 'org_id', type: 'int' }) orgId: number;
+  @Column({ type: 'varchar', length: 32 }) state: StateKey;
+  @Column({ type: 'varchar', length: 200 }) title: string;
+  @Column({ name: 'rule_key', type: 'varchar', length: 48, nullable: true }) ruleKey: string | null;
+  @Column({ name: 'rule_version', type: 'int', nullable: true }) ruleVersion: number | null;
+  @Instant('started_at') startedAt: Date;
+  @Instant('due_at', { nullable: true }) dueAt: Date | null;
+  @Column({ name: 'due_flagged', type: 'boolean', default: false }) dueFlagged: boolean;
+  @Column({ name: 'flag_reason', type: 'varchar', length: 300, nullable: true }) flagReason: string | null;
+  @Column({ type: 'varchar', length: 12, default: 'open' }) status: 'open' | 'done' | 'cancelled';
+  @Column({ name: 'opened_by_event_id', type: 'int' }) openedByEventId: number;
+  @Column({ name: 'closed_by_event_id', type: 'int', nullable: true }) closedByEventId: number | null;
+  @Instant('closed_at', { nullable: true }) closedAt: Date | null;
+}
+
+@Entity('task_extension')
+export class TaskExtension {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'task_id', type: 'int' }) taskId: number;
+  @Column({ name: 'extension_key', type: 'varchar', length: 48 }) extensionKey: string;
+  @Column({ name: 'approved_by', type: 'int' }) approvedBy: number;
+  @Column({ type: 'varchar', length: 2000 }) reason: string;
+  @Instant('previous_due_at', { nullable: true }) previousDueAt: Date | null;
+  @Instant('new_due_at') newDueAt: Date;
+  @Instant('at') at: Date;
+}
+
+/** 备案: every transfer is filed with the filing procuratorate, which signs for it. */
+@Entity('filing')
+export class Filing {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'case_id', type: 'int' }) caseId: number;
+  @Column({ name: 'procuratorate_org_id', type: 'int' }) procuratorateOrgId: number;
+  @Column({ name: 'event_id', type: 'int' }) eventId: number;
+  @Instant('filed_at') filedAt: Date;
+  /** JSON list of document ids filed as copies (transfer letter, material list, penalty decision). */
+  @Column({ type: 'text' }) materials: string;
+  @Instant('signed_at', { nullable: true }) signedAt: Date | null;
+  @Column({ name: 'signed_by', type: 'int', nullable: true }) signedBy: number | null;
+}
+
+@Entity('case_document')
+export class CaseDocument {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'case_id', type: 'int' }) caseId: number;
+  /** Null while uploaded but not yet attached to a step. */
+  @Column({ name: 'event_id', type: 'int', nullable: true }) eventId: number | null;
+  @Column({ name: 'doc_type', type: 'varchar', length: 32 }) docType: DocType;
+  @Column({ name: 'file_name', type: 'varchar', length: 255 }) fileName: string;
+  @Column({ type: 'varchar', length: 100 }) mime: string;
+  @Column({ type: 'int' }) size: number;
+  @Column({ type: 'varchar', length: 64 }) sha256: string;
+  @Column({ name: 'storage_key', type: 'varchar', length: 200 }) storageKey: string;
+  @Column({ type: 'int', default: 1 }) version: number;
+  @Column({ name: 'replaces_id', type: 'int', nullable: true }) replacesId: number | null;
+  /** A replaced file is kept, no longer current. */
+  @Column({ type: 'boolean', default: true }) current: boolean;
+  @Column({ name: 'uploaded_by', type: 'int' }) uploadedBy: number;
+  @Column({ name: 'uploaded_by_org', type: 'int' }) uploadedByOrg: number;
+  @Instant('uploaded_at') uploadedAt: Date;
+}
+
+/** 通报 to an organisation; read state is per person. */
+@Entity('notification')
+export class Notification {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'org_id', type: 'int' }) orgId: number;
+  @Column({ name: 'case_id', type: 'int' }) caseId: number;
+  @Column({ name: 'event_id', type: 'int', nullable: true }) eventId: number | null;
+  @Column({ type: 'varchar', length: 200 }) title: string;
+  @Column({ type: 'varchar', length: 1000 }) body: string;
+  @CreatedAt() createdAt: Date;
+}
+
+@Entity('notification_read')
+export class NotificationRead {
+  @PrimaryColumn({ name: 'notification_id', type: 'int' }) notificationId: number;
+  @PrimaryColumn({ name: 'user_id', type: 'int' }) userId: number;
+  @CreatedAt() createdAt: Date;
+}

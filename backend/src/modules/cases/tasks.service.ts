@@ -1,0 +1,130 @@
+import { Provide, Scope, ScopeEnum, Inject } from '@midwayjs/core';
+import { In, type EntityManager } from 'typeorm';
+import { CaseTask, TaskExtension, Notification, NotificationRead, Filing, CaseRecord, CaseEvent } from './entities';
+import { CaseAccess } from './case-access';
+import { CasesService } from './cases.service';
+import { DeadlinesService } from '../deadlines/deadlines.service';
+import { AppError } from '../../common/app-error';
+import { Clock, HOUR } from '../../common/clock';
+import type { AuthUser } from '../auth/auth.service';
+import type { Role } from '@lfxj/contracts';
+
+/** The inbox (待办), approved extensions, 通报 and 备案 from the receiving side. */
+@Provide()
+@Scope(ScopeEnum.Singleton)
+export class TasksService {
+  @Inject() private access: CaseAccess;
+  @Inject() private cases: CasesService;
+  @Inject() private deadlines: DeadlinesService;
+  @Inject() private clock: Clock;
+
+  /** My organisation's tasks, most urgent first (no deadline last), with overdue and due-soon counts. */
+  async inbox(em: EntityManager, user: AuthUser, q: { page: number; pageSize: number; status?: 'open' | 'done' }) {
+    const { orgIds } = await this.access.viewer(em, user);
+    const status = q.status ?? 'open';
+    const qb = em.createQueryBuilder(CaseTask, 't').where('t.org_id IN (:...orgIds) AND t.status = :status', { orgIds, status });
+    const [rows, total] = await qb.orderBy('CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END', 'ASC').addOrderBy('t.due_at', 'ASC').addOrderBy('t.id', 'ASC')
+      .skip((q.page - 1) * q.pageSize).take(q.pageSize).getManyAndCount();
+    const now = this.clock.now();
+    const count = (extra: string, params: Record<string, unknown>) => em.createQueryBuilder(CaseTask, 't')
+      .where("t.org_id IN (:...orgIds) AND t.status = 'open'", { orgIds }).andWhere(extra, params).getCount();
+    return {
+      items: await this.cases.taskViews(em, rows), total, page: q.page, pageSize: q.pageSize,
+      overdueCount: await count('t.due_at < :now', { now }),
+      dueSoonCount: await count('t.due_at >= :now AND t.due_at < :soon', { now, soon: new Date(now.getTime() + 24 * HOUR) }),
+    };
+  }
+
+  /** An approved extension (e.g. 经济犯罪 JJ Art16): recomputed from the original start, recorded on the timeline. */
+  async extend(em: EntityManager, user: AuthUser, taskId: number, extensionKey: string, reason: string) {
+    const task = await em.findOneBy(CaseTask, { id: taskId });
+    if (!task) throw new AppError('NOT_FOUND', `待办不存在（编号 ${taskId}）`, { field: 'id' });
+    const { orgIds } = await this.access.viewer(em, user);
+    if (!orgIds.includes(task.orgId)) throw new AppError('FORBIDDEN', '只能批准本单位待办的延期');
+    if (task.status !== 'open') throw new AppError('CONFLICT', '该待办已办结，不能延期');
+    if (!task.ruleKey || !task.ruleVersion) throw new AppError('RULE_VIOLATION', '该待办没有法定期限，无需延期');
+    const rule = await this.deadlines.version(em, task.ruleKey, task.ruleVersion);
+    const extensions = rule.extensionList();
+    const ext = extensions.find((e) => e.key === extensionKey);
+    if (!ext) {
+      throw AppError.field('extension', '延长类型', extensions.length ? `可选：${extensions.map((e) => `${e.key}（${e.label}）`).join('、')}` : '该期限不允许延长', 'RULE_VIOLATION');
+    }
+    if (!user.roles.includes(ext.approverRole as Role)) throw new AppError('FORBIDDEN', `“${ext.label}”须由有审批权的负责人批准`);
+    const approved = await em.find(TaskExtension, { where: { taskId } });
+    if (approved.some((a) => a.extensionKey === ext.key)) throw new AppError('CONFLICT', `“${ext.label}”已经批准过`);
+    if (ext.after && !approved.some((a) => a.extensionKey === ext.after)) {
+      throw new AppError('RULE_VIOLATION', `须先批准“${extensions.find((e) => e.key === ext.after)?.label ?? ext.after}”`, { field: 'extension' });
+    }
+    const due = await this.deadlines.due(em, task.startedAt, { amount: ext.totalAmount, unit: ext.unit, rolloverOnRestDay: rule.rolloverOnRestDay });
+    const now = this.clock.now();
+    await em.insert(TaskExtension, { taskId, extensionKey: ext.key, approvedBy: user.id, reason, previousDueAt: task.dueAt, newDueAt: due.dueAt, at: now });
+    await em.update(CaseTask, { id: taskId }, { dueAt: due.dueAt, dueFlagged: due.flagged, flagReason: due.flagReason });
+    // The extension shows on the timeline like any step.
+    const last = await em.createQueryBuilder(CaseEvent, 'e').select('MAX(e.seq)', 'seq').where('e.case_id = :id', { id: task.caseId }).getRawOne<{ seq: number }>();
+    const row = await em.findOneByOrFail(CaseRecord, { id: task.caseId });
+    await em.insert(CaseEvent, {
+      caseId: task.caseId, seq: Number(last?.seq ?? 0) + 1, transition: 'extend_deadline', fromState: row.state, toState: row.state,
+      actorUserId: user.id, actorOrgId: user.orgId, reason, at: now,
+      details: JSON.stringify({ taskId, extension: ext.key, label: ext.label, basis: ext.basis, previousDueAt: task.dueAt?.toISOString() ?? null, newDueAt: due.dueAt.toISOString() }),
+    });
+    return (await this.cases.taskViews(em, [await em.findOneByOrFail(CaseTask, { id: taskId })]))[0];
+  }
+
+  async notifications(em: EntityManager, user: AuthUser, q: { page: number; pageSize: number; unread?: string }) {
+    const { orgIds } = await this.access.viewer(em, user);
+    const base = () => {
+      const qb = em.createQueryBuilder(Notification, 'n').where('n.org_id IN (:...orgIds)', { orgIds });
+      return qb;
+    };
+    const unreadClause = 'n.id NOT IN (SELECT r.notification_id FROM notification_read r WHERE r.user_id = :userId)';
+    const qb = base();
+    if (q.unread === 'true') qb.andWhere(unreadClause, { userId: user.id });
+    const [rows, total] = await qb.orderBy('n.id', 'DESC').skip((q.page - 1) * q.pageSize).take(q.pageSize).getManyAndCount();
+    const ids = rows.map((r) => r.id);
+    const read = new Set((ids.length ? await em.find(NotificationRead, { where: { userId: user.id, notificationId: In(ids) } }) : []).map((r) => r.notificationId));
+    const caseIds = [...new Set(rows.map((r) => r.caseId))];
+    const nos = new Map((caseIds.length ? await em.find(CaseRecord, { where: { id: In(caseIds) }, select: { id: true, platformNo: true } }) : []).map((c) => [c.id, c.platformNo]));
+    return {
+      items: rows.map((n) => ({
+        id: n.id, caseId: n.caseId, platformNo: nos.get(n.caseId) ?? '', eventId: n.eventId, title: n.title, body: n.body,
+        createdAt: n.createdAt.toISOString(), read: read.has(n.id),
+      })),
+      total, page: q.page, pageSize: q.pageSize,
+      unreadCount: await base().andWhere(unreadClause, { userId: user.id }).getCount(),
+    };
+  }
+
+  async markRead(em: EntityManager, user: AuthUser, id: number): Promise<void> {
+    const n = await em.findOneBy(Notification, { id });
+    const { orgIds } = await this.access.viewer(em, user);
+    if (!n || !orgIds.includes(n.orgId)) throw new AppError('NOT_FOUND', `通报不存在（编号 ${id}）`, { field: 'id' });
+    if (!(await em.findOneBy(NotificationRead, { notificationId: id, userId: user.id }))) await em.insert(NotificationRead, { notificationId: id, userId: user.id });
+  }
+
+  async filings(em: EntityManager, user: AuthUser, q: { page: number; pageSize: number; signed?: string }) {
+    const { orgIds } = await this.access.viewer(em, user);
+    const qb = em.createQueryBuilder(Filing, 'f').where('f.procuratorate_org_id IN (:...orgIds)', { orgIds });
+    if (q.signed === 'true') qb.andWhere('f.signed_at IS NOT NULL');
+    if (q.signed === 'false') qb.andWhere('f.signed_at IS NULL');
+    const [rows, total] = await qb.orderBy('f.id', 'DESC').skip((q.page - 1) * q.pageSize).take(q.pageSize).getManyAndCount();
+    const items = [];
+    for (const f of rows) items.push(await this.cases.filingView(em, f));
+    return { items, total, page: q.page, pageSize: q.pageSize };
+  }
+
+  /** The filing procuratorate signs for a 备案; the agency sees that it was signed and when. */
+  async signFiling(em: EntityManager, user: AuthUser, id: number) {
+    const filing = await em.findOneBy(Filing, { id });
+    const { orgIds } = await this.access.viewer(em, user);
+    if (!filing || !orgIds.includes(filing.procuratorateOrgId)) throw new AppError('NOT_FOUND', `备案不存在（编号 ${id}）`, { field: 'id' });
+    if (filing.signedAt) throw new AppError('CONFLICT', '该备案已签收');
+    const now = this.clock.now();
+    await em.update(Filing, { id }, { signedAt: now, signedBy: user.id });
+    const row = await em.findOneByOrFail(CaseRecord, { id: filing.caseId });
+    await em.insert(Notification, {
+      orgId: row.agencyOrgId, caseId: row.id, eventId: null, title: `${row.platformNo} ${row.title}：备案已签收`.slice(0, 200),
+      body: `检察院已于 ${new Date(now.getTime() + 8 * HOUR).toISOString().slice(0, 16).replace('T', ' ')} 签收备案`,
+    });
+    return this.cases.filingView(em, await em.findOneByOrFail(Filing, { id }));
+  }
+}

@@ -1,0 +1,219 @@
+import { Provide, Scope, ScopeEnum, Inject } from '@midwayjs/core';
+import { In, IsNull, type EntityManager } from 'typeorm';
+import {
+  STATES, TRANSITIONS, RECEIVER_PARTY, DOC_TYPES,
+  type TransitionKey, type TransitionDef, type StateDef, type StateKey, type ReceiverRule, type Party, type Role,
+} from '@lfxj/contracts';
+import { CaseRecord, CaseEvent, CaseTask, Filing, CaseDocument, Notification } from './entities';
+import { Organisation } from '../directory/entities';
+import { DirectoryService } from '../directory/directory.service';
+import { DeadlinesService } from '../deadlines/deadlines.service';
+import { CaseAccess, ROLE_PARTY } from './case-access';
+import { AppError } from '../../common/app-error';
+import { Clock } from '../../common/clock';
+import type { AuthUser } from '../auth/auth.service';
+import type { AuditNote } from '../../common/endpoint';
+
+export interface ActionInput {
+  transition: TransitionKey;
+  version: number;
+  reason?: string;
+  policeOrgId?: number;
+  urgeKind?: string;
+  documentIds: number[];
+}
+
+const fmt = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+
+/**
+ * Performs one step of the process definition in the caller's transaction: checks role,
+ * organisation, state, version and documents, then writes the event, moves the tasks,
+ * applies the effects (routing, 备案), and tells every party (通报).
+ */
+@Provide()
+@Scope(ScopeEnum.Singleton)
+export class WorkflowService {
+  @Inject() private access: CaseAccess;
+  @Inject() private directory: DirectoryService;
+  @Inject() private deadlines: DeadlinesService;
+  @Inject() private clock: Clock;
+
+  async perform(em: EntityManager, user: AuthUser, caseId: number, input: ActionInput, audit: AuditNote): Promise<CaseRecord> {
+    const row = await this.access.visibleCase(em, user, caseId);
+    Object.assign(audit, { targetType: 'case', targetId: row.id });
+    const def: TransitionDef = TRANSITIONS[input.transition];
+
+    if (!def.from.includes(row.state)) {
+      throw new AppError('CONFLICT', `案件当前状态为“${STATES[row.state].label}”，不能执行“${def.label}”`, { field: 'transition', state: row.state });
+    }
+    const party = await this.actingParty(em, user, row, def);
+    if (input.version !== row.version) {
+      throw new AppError('CONFLICT', `案件已被更新（当前版本 ${row.version}），请刷新后重试`, { field: 'version', currentVersion: row.version });
+    }
+    await this.checkPayload(em, def, row, input);
+    const documents = await this.checkDocuments(em, user, row, def, input.documentIds);
+
+    const now = this.clock.now();
+    const from = row.state;
+    const fromReceiver = (STATES[from] as StateDef).receiver;
+    const fromOrg = fromReceiver ? this.receiverOrg(row, fromReceiver) : null;
+    const to: StateKey = def.to === 'same' ? from : def.to;
+    // The version check that wins the race: only one UPDATE can match the version read.
+    const moved = await em.createQueryBuilder().update(CaseRecord)
+      .set({ state: to, version: () => 'version + 1', closedAt: to === 'closed' ? now : null })
+      .where('id = :id AND version = :version', { id: row.id, version: input.version }).execute();
+    if (!moved.affected) throw new AppError('CONFLICT', '案件已被他人同时更新，请刷新后重试', { field: 'version' });
+    Object.assign(row, { state: to, version: row.version + 1 });
+
+    const lastSeq = await em.createQueryBuilder(CaseEvent, 'e').select('MAX(e.seq)', 'seq').where('e.case_id = :id', { id: row.id }).getRawOne<{ seq: number }>();
+    const details: Record<string, unknown> = { party };
+    if (input.urgeKind) details.urgeKind = input.urgeKind;
+    if (input.policeOrgId) details.policeOrgId = input.policeOrgId;
+    const event = await em.save(em.create(CaseEvent, {
+      caseId: row.id, seq: Number(lastSeq?.seq ?? 0) + 1, transition: input.transition, fromState: from, toState: to,
+      actorUserId: user.id, actorOrgId: user.orgId, reason: input.reason ?? null, details: JSON.stringify(details), at: now,
+    }));
+    if (documents.length) await em.update(CaseDocument, { id: In(documents.map((d) => d.id)) }, { eventId: event.id });
+
+    for (const effect of def.effects ?? []) await this.applyEffect(em, effect, row, event, input);
+
+    let deadlineNote = '';
+    if (def.to !== 'same') {
+      // The step is done: close what the previous receiver had to do (a lead's task stays with the commission).
+      if (fromOrg) await em.update(CaseTask, { caseId: row.id, status: 'open', orgId: fromOrg }, { status: 'done', closedByEventId: event.id, closedAt: now });
+      deadlineNote = await this.openTask(em, row, to, def, event, now);
+    }
+
+    // 通报: every party of the case learns of every step (the filing procuratorate included).
+    const receivers = new Set(this.access.partyOrgIds(row));
+    for (const rule of def.alsoNotify ?? []) {
+      const org = this.receiverOrg(row, rule);
+      if (org) receivers.add(org);
+    }
+    receivers.delete(user.orgId);
+    const actorOrg = await this.directory.currentOrgName(em, user.orgId);
+    const body = `${actorOrg}：${def.label}${input.urgeKind ? `（${input.urgeKind}）` : ''}${input.reason ? `。${input.reason}` : ''}${deadlineNote}`.slice(0, 1000);
+    if (receivers.size) {
+      await em.insert(Notification, [...receivers].map((orgId) => ({
+        orgId, caseId: row.id, eventId: event.id, title: `${row.platformNo} ${row.title}：${def.label}`.slice(0, 200), body,
+      })));
+    }
+    return row;
+  }
+
+  /** The user must act for the party whose organisation holds the case at this step. */
+  private async actingParty(em: EntityManager, user: AuthUser, row: CaseRecord, def: TransitionDef): Promise<Party> {
+    const roles = def.roles.filter((r: Role) => user.roles.includes(r));
+    if (!roles.length) throw new AppError('FORBIDDEN', `当前角色不能执行“${def.label}”`);
+    const scope = await this.directory.scopeOrgIds(em, user.orgId);
+    for (const role of roles) {
+      const party = ROLE_PARTY[role];
+      const org = party ? this.access.partyOrg(row, party) : null;
+      // A state change is the business of whoever the state waits for; a same-state step
+      // (urging, a lead) may come from any party allowed by the definition.
+      const receiver = (STATES[row.state] as StateDef).receiver;
+      if (party && org !== null && scope.includes(org) && (def.to === 'same' || !receiver || RECEIVER_PARTY[receiver] === party || this.crossPartyStep(def, party))) {
+        return party;
+      }
+    }
+    throw new AppError('FORBIDDEN', `本单位不是该案此步骤的办理单位，不能执行“${def.label}”`);
+  }
+
+  /** Steps that another party takes in a state that waits for someone else (e.g. 建议移送 by the procuratorate). */
+  private crossPartyStep(def: TransitionDef, party: Party): boolean {
+    return def.roles.every((r) => ROLE_PARTY[r] === party);
+  }
+
+  private async checkPayload(em: EntityManager, def: TransitionDef, row: CaseRecord, input: ActionInput): Promise<void> {
+    for (const need of def.needs ?? []) {
+      if (need === 'reason' && !input.reason) throw AppError.field('reason', '理由或说明', `为“${def.label}”的必填项`);
+      if (need === 'urgeKind' && !input.urgeKind) throw AppError.field('urgeKind', '催办类型', '为必填项');
+      if (need === 'policeOrgId') {
+        if (!input.policeOrgId) throw AppError.field('policeOrgId', '接收的公安机关', '为必填项');
+        const police = await em.findOneBy(Organisation, { id: input.policeOrgId });
+        if (!police || police.kind !== '公安机关' || police.status !== 'active') {
+          throw AppError.field('policeOrgId', '接收的公安机关', '必须是存续的公安机关', 'RULE_VIOLATION');
+        }
+        if (police.id === row.policeOrgId) throw AppError.field('policeOrgId', '接收的公安机关', '不能是本机关', 'RULE_VIOLATION');
+      }
+    }
+  }
+
+  /** The required-documents checklist of the step: documents of this case, uploaded by the actor's organisation, not yet used. */
+  private async checkDocuments(em: EntityManager, user: AuthUser, row: CaseRecord, def: TransitionDef, ids: number[]): Promise<CaseDocument[]> {
+    const unique = [...new Set(ids)];
+    const docs = unique.length ? await em.find(CaseDocument, { where: { id: In(unique), caseId: row.id, eventId: IsNull(), current: true } }) : [];
+    const bad = unique.filter((id) => !docs.some((d) => d.id === id && d.uploadedByOrg === user.orgId));
+    if (bad.length) {
+      throw AppError.field('documentIds', '随附文书', `编号 ${bad.join('、')} 不是本单位为该案上传且尚未提交的文书`, 'RULE_VIOLATION');
+    }
+    const missing = (def.requires ?? []).filter((r) => !docs.some((d) => d.docType === r.type));
+    if (missing.length) {
+      throw AppError.field('documentIds', '随附文书', `缺少必需文书：${missing.map((m) => `${m.label}（${DOC_TYPES[m.type]}）`).join('、')}`, 'RULE_VIOLATION');
+    }
+    return docs;
+  }
+
+  private receiverOrg(row: CaseRecord, rule: ReceiverRule): number | null {
+    return this.access.partyOrg(row, RECEIVER_PARTY[rule]);
+  }
+
+  private async applyEffect(em: EntityManager, effect: string, row: CaseRecord, event: CaseEvent, input: ActionInput): Promise<void> {
+    if (effect === 'assign_routing_police' || effect === 'lead_to_supervisory' || effect === 'create_filing') {
+      // "The same level": the routing table of the agency's region names the police body,
+      // the filing procuratorate and the supervisory commission.
+      const route = await this.directory.resolveRouting(em, row.agencyOrgId);
+      if (effect === 'assign_routing_police') {
+        if (!route.police || !route.procuratorate) throw new AppError('RULE_VIOLATION', '该区域的衔接路由未配置公安机关或备案检察院，请联系平台管理员');
+        row.policeOrgId = route.police.id;
+        row.procuratorateOrgId = route.procuratorate.id;
+        await em.update(CaseRecord, { id: row.id }, { policeOrgId: row.policeOrgId, procuratorateOrgId: row.procuratorateOrgId });
+      }
+      if (effect === 'lead_to_supervisory') {
+        if (!route.supervisory) throw new AppError('RULE_VIOLATION', '该区域的衔接路由未配置监察机关，请联系平台管理员');
+        row.supervisoryOrgId = route.supervisory.id;
+        await em.update(CaseRecord, { id: row.id }, { supervisoryOrgId: row.supervisoryOrgId });
+        await em.insert(CaseTask, {
+          caseId: row.id, orgId: route.supervisory.id, state: row.state, title: '接收职务违法犯罪线索（310号令第十八条）',
+          ruleKey: null, ruleVersion: null, startedAt: event.at, dueAt: null, dueFlagged: false, flagReason: null, status: 'open',
+          openedByEventId: event.id,
+        });
+      }
+      if (effect === 'create_filing') {
+        // 备案: the transfer letter and the list of materials, and the penalty decision where one exists.
+        const docs = await em.find(CaseDocument, { where: { caseId: row.id, current: true } });
+        const materials = docs.filter((d) => d.eventId === event.id && ['transfer_letter', 'evidence_list'].includes(d.docType) || d.docType === 'penalty_decision');
+        await em.insert(Filing, {
+          caseId: row.id, procuratorateOrgId: row.procuratorateOrgId ?? route.procuratorate!.id, eventId: event.id, filedAt: event.at,
+          materials: JSON.stringify(materials.map((d) => d.id)), signedAt: null, signedBy: null,
+        });
+      }
+      return;
+    }
+    if (effect === 'assign_chosen_police') {
+      row.policeOrgId = input.policeOrgId!;
+      await em.update(CaseRecord, { id: row.id }, { policeOrgId: row.policeOrgId });
+    }
+  }
+
+  /** The next receiver's task, due by the step's deadline rule (its version is kept on the task). */
+  private async openTask(em: EntityManager, row: CaseRecord, to: StateKey, def: TransitionDef, event: CaseEvent, now: Date): Promise<string> {
+    const state: StateDef = STATES[to];
+    if (!state.receiver) return '';
+    const orgId = this.receiverOrg(row, state.receiver);
+    if (!orgId) throw new AppError('INTERNAL', `无法确定“${state.label}”的办理单位`);
+    let due: { dueAt: Date; flagged: boolean; flagReason: string | null } | null = null;
+    let rule: { ruleKey: string; version: number } | null = null;
+    if (def.deadline) {
+      const current = await this.deadlines.current(em, def.deadline);
+      due = await this.deadlines.due(em, now, current);
+      rule = { ruleKey: current.ruleKey, version: current.version };
+    }
+    await em.insert(CaseTask, {
+      caseId: row.id, orgId, state: to, title: state.task ?? state.label, ruleKey: rule?.ruleKey ?? null, ruleVersion: rule?.version ?? null,
+      startedAt: now, dueAt: due?.dueAt ?? null, dueFlagged: due?.flagged ?? false, flagReason: due?.flagReason ?? null,
+      status: 'open', openedByEventId: event.id,
+    });
+    return due ? `。办理期限：${fmt(due.dueAt)}前${due.flagged ? '（期限待核）' : ''}` : '';
+  }
+}

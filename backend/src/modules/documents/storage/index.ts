@@ -1,0 +1,5 @@
+export type { StorageDriver, DirectUploadPolicy } from './types';
+export { assertSafeKey, caseKeyPrefix, isSafeKey, keyProblem, newCaseDocumentKey } from './keys';
+export { LocalStorage } from './local';
+export { OssStorage, type DirectUploadOptions, type OssStorageOptions } from './oss';
+export { assertAllowedDocument, detectFileType, FILE_TYPES, sha256Hex, type FileType } from './sniff';

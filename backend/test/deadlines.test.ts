@@ -1,0 +1,86 @@
+import type { TokenPair } from '@lfxj/contracts';
+import { startApp, bearer, type TestApp } from './support';
+import { caseClient, TRANSFER_DOCS } from './cases.support';
+
+let t: TestApp;
+let c: ReturnType<typeof caseClient>;
+let admin: TokenPair;
+let officer: TokenPair;
+
+const tokens = () => Promise.all(['ft.officer', 'ft.head', 'ft.police', 'sysadmin'].map((u) => t.login(u)));
+
+beforeAll(async () => {
+  t = await startApp();
+  c = caseClient(t);
+  await t.user('ft.officer', 'SZ-FT-SCJG', ['agency_officer']);
+  await t.user('ft.head', 'SZ-FT-SCJG', ['agency_head']);
+  await t.user('ft.police', 'SZ-FT-GA', ['police_officer']);
+  await t.user('sysadmin', 'SZ-PT', ['system_admin']);
+  [officer, , , admin] = await tokens();
+});
+afterAll(() => t.stop());
+afterEach(() => t.clock.reset());
+
+/** A case taken up to the police's decision task; returns that task. */
+async function receivedCase(no: string) {
+  const [agency, head, police] = await tokens();
+  const created = await c.create(agency, no);
+  await c.step(agency, created.id, 'submit_report', ['transfer_report']);
+  await c.step(head, created.id, 'approve_transfer');
+  await c.step(agency, created.id, 'transfer', TRANSFER_DOCS);
+  const view = await c.step(police, created.id, 'sign_receipt', ['receipt']);
+  return view.tasks.find((x: { status: string }) => x.status === 'open');
+}
+
+test('every rule carries its legal basis; the police decision is 3 days, not 365', async () => {
+  const rules = (await t.http().get('/api/v1/deadline-rules').set(bearer(officer))).body;
+  expect(rules.find((r: { key: string }) => r.key === 'police_decision')).toMatchObject({ amount: 3, unit: 'days', version: 1 });
+  for (const r of rules) expect(r.basis.length).toBeGreaterThan(10);
+});
+
+test('a rule without a legal basis cannot be published; only admins publish', async () => {
+  const noBasis = await t.http().post('/api/v1/deadline-rules/police_decision').set(bearer(admin)).send({ amount: 365, unit: 'days', rolloverOnRestDay: true, basis: '' });
+  expect(noBasis.status).toBe(400);
+  expect(noBasis.body.message).toContain('basis');
+  const byOfficer = await t.http().post('/api/v1/deadline-rules/police_decision').set(bearer(officer)).send({ amount: 5, unit: 'days', rolloverOnRestDay: true, basis: '测试依据第一条' });
+  expect(byOfficer.status).toBe(403);
+});
+
+test('a new rule version applies to new tasks only; running deadlines keep theirs', async () => {
+  const before = await receivedCase('DL-001');
+  expect(before).toMatchObject({ ruleKey: 'police_decision', ruleVersion: 1 });
+  const published = await t.http().post('/api/v1/deadline-rules/police_decision').set(bearer(admin))
+    .send({ amount: 5, unit: 'days', rolloverOnRestDay: true, basis: '测试：假设的新规定第八条，5日内审查决定' });
+  expect(published.status).toBe(200);
+  expect(published.body.version).toBe(2);
+  expect(published.body.extensions.length).toBe(3);
+
+  const [, , police] = await tokens();
+  const unchanged = (await c.get(police, before.caseId)).body.tasks.find((x: { id: number }) => x.id === before.id);
+  expect(unchanged).toMatchObject({ ruleVersion: 1, dueAt: before.dueAt });
+  const after = await receivedCase('DL-002');
+  expect(after).toMatchObject({ ruleKey: 'police_decision', ruleVersion: 2 });
+  expect(after.basis).toContain('5日内');
+  const versions = (await t.http().get('/api/v1/deadline-rules/police_decision').set(bearer(officer))).body;
+  expect(versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+});
+
+test('a deadline past the last year of holiday data is flagged until admins enter that year', async () => {
+  t.clock.advance(Date.parse('2026-12-29T02:00:00Z') - Date.now());
+  [, , , admin] = await tokens();
+  const flagged = await receivedCase('DL-010');
+  expect(flagged.dueFlagged).toBe(true);
+  expect(flagged.flagReason).toContain('2027');
+
+  const year = await t.http().put('/api/v1/calendar/years/2027').set(bearer(admin)).send({ note: '国务院办公厅2027年节假日安排已录入' });
+  expect(year.status).toBe(200);
+  const holiday = await t.http().post('/api/v1/calendar/overrides').set(bearer(admin)).send({ day: '2027-01-01', kind: 'holiday', name: '元旦' });
+  expect(holiday.status).toBe(200);
+  const clean = await receivedCase('DL-011');
+  expect(clean.dueFlagged).toBe(false);
+  // 12-29 + 3 days = 2027-01-01, a holiday → Saturday and Sunday are rest days → Monday 01-04 ends the period.
+  expect(clean.dueAt).toBe('2027-01-04T16:00:00.000Z');
+  const list = (await t.http().get('/api/v1/calendar/overrides?year=2027').set(bearer(admin))).body;
+  expect(list.extraCoveredYears).toContain(2027);
+  expect(list.items.map((o: { day: string }) => o.day)).toEqual(['2027-01-01']);
+});
