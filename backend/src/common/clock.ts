@@ -30,3 +30,8 @@ export const HOUR = 60 * MINUTE;
 export function shanghaiDate(instant: Date): string {
   return new Date(instant.getTime() + 8 * HOUR).toISOString().slice(0, 10);
 }
+
+/** An instant as Asia/Shanghai wall time, 'YYYY-MM-DD HH:mm', for messages. */
+export function shanghaiMinute(instant: Date): string {
+  return new Date(instant.getTime() + 8 * HOUR).toISOString().slice(0, 16).replace('T', ' ');
+}

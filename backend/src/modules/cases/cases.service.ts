@@ -15,7 +15,7 @@ import { DirectoryService, escapeLike } from '../directory/directory.service';
 import { CaseAccess, ROLE_PARTY } from './case-access';
 import { DeadlinesService } from '../deadlines/deadlines.service';
 import { AppError } from '../../common/app-error';
-import { Clock, HOUR } from '../../common/clock';
+import { Clock, HOUR, shanghaiDate } from '../../common/clock';
 import type { AuthUser } from '../auth/auth.service';
 
 type CaseDetail = z.infer<typeof caseDetail>;
@@ -65,7 +65,7 @@ export class CasesService {
     });
     await em.save(row);
     // The platform number is derived from the id, so it is unique without a counter table.
-    row.platformNo = `LF${now.getUTCFullYear()}${String(row.id).padStart(7, '0')}`;
+    row.platformNo = `LF${shanghaiDate(now).slice(0, 4)}${String(row.id).padStart(7, '0')}`;
     await em.update(CaseRecord, { id: row.id }, { platformNo: row.platformNo });
     if (input.parties.length) {
       await em.insert(CaseParty, input.parties.map((p) => ({ caseId: row.id, kind: p.kind, name: p.name, idNumber: p.idNumber ?? null })));

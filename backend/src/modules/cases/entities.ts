@@ -1,4 +1,4 @@
-import { Entity, PrimaryGeneratedColumn, Column, PrimaryColumn, VersionColumn } from 'typeorm';
+import { Entity, PrimaryGeneratedColumn, Column, PrimaryColumn, VersionColumn, type EntityManager } from 'typeorm';
 import type { StateKey, DocType } from '@lfxj/contracts';
 import { CreatedAt, UpdatedAt, Instant } from '../../db/columns';
 
@@ -56,6 +56,16 @@ export class CaseEvent {
   @Column({ type: 'text', nullable: true }) reason: string | null;
   @Column({ type: 'text' }) details: string;
   @Instant('at') at: Date;
+}
+
+/**
+ * Append a step to a case's timeline. Callers have already moved the case's version in the
+ * same transaction, which holds the row and so keeps `seq` free of races.
+ */
+export async function appendEvent(em: EntityManager, event: Omit<CaseEvent, 'id' | 'seq'>): Promise<CaseEvent> {
+  const last = await em.createQueryBuilder(CaseEvent, 'e').select('MAX(e.seq)', 'seq').where('e.case_id = :id', { id: event.caseId })
+    .getRawOne<{ seq: number | null }>();
+  return em.save(em.create(CaseEvent, { ...event, seq: Number(last?.seq ?? 0) + 1 }));
 }
 
 /** Something an organisation must do for a case, and by when. */

@@ -1,11 +1,11 @@
 import { Provide, Scope, ScopeEnum, Inject } from '@midwayjs/core';
 import { In, type EntityManager } from 'typeorm';
-import { CaseTask, TaskExtension, Notification, NotificationRead, Filing, CaseRecord, CaseEvent } from './entities';
+import { CaseTask, TaskExtension, Notification, NotificationRead, Filing, CaseRecord, appendEvent } from './entities';
 import { CaseAccess } from './case-access';
 import { CasesService } from './cases.service';
 import { DeadlinesService } from '../deadlines/deadlines.service';
 import { AppError } from '../../common/app-error';
-import { Clock, HOUR } from '../../common/clock';
+import { Clock, HOUR, shanghaiMinute } from '../../common/clock';
 import type { AuthUser } from '../auth/auth.service';
 import type { Role } from '@lfxj/contracts';
 
@@ -59,11 +59,12 @@ export class TasksService {
     const now = this.clock.now();
     await em.insert(TaskExtension, { taskId, extensionKey: ext.key, approvedBy: user.id, reason, previousDueAt: task.dueAt, newDueAt: due.dueAt, at: now });
     await em.update(CaseTask, { id: taskId }, { dueAt: due.dueAt, dueFlagged: due.flagged, flagReason: due.flagReason });
-    // The extension shows on the timeline like any step.
-    const last = await em.createQueryBuilder(CaseEvent, 'e').select('MAX(e.seq)', 'seq').where('e.case_id = :id', { id: task.caseId }).getRawOne<{ seq: number }>();
+    // The extension shows on the timeline like any step, and changes the case like one (its
+    // version moves on, which also serialises it with a concurrent action).
+    await em.createQueryBuilder().update(CaseRecord).set({ version: () => 'version + 1' }).where('id = :id', { id: task.caseId }).execute();
     const row = await em.findOneByOrFail(CaseRecord, { id: task.caseId });
-    await em.insert(CaseEvent, {
-      caseId: task.caseId, seq: Number(last?.seq ?? 0) + 1, transition: 'extend_deadline', fromState: row.state, toState: row.state,
+    await appendEvent(em, {
+      caseId: task.caseId, transition: 'extend_deadline', fromState: row.state, toState: row.state,
       actorUserId: user.id, actorOrgId: user.orgId, reason, at: now,
       details: JSON.stringify({ taskId, extension: ext.key, label: ext.label, basis: ext.basis, previousDueAt: task.dueAt?.toISOString() ?? null, newDueAt: due.dueAt.toISOString() }),
     });
@@ -123,7 +124,7 @@ export class TasksService {
     const row = await em.findOneByOrFail(CaseRecord, { id: filing.caseId });
     await em.insert(Notification, {
       orgId: row.agencyOrgId, caseId: row.id, eventId: null, title: `${row.platformNo} ${row.title}：备案已签收`.slice(0, 200),
-      body: `检察院已于 ${new Date(now.getTime() + 8 * HOUR).toISOString().slice(0, 16).replace('T', ' ')} 签收备案`,
+      body: `检察院已于 ${shanghaiMinute(now)} 签收备案`,
     });
     return this.cases.filingView(em, await em.findOneByOrFail(Filing, { id }));
   }

@@ -4,13 +4,13 @@ import {
   STATES, TRANSITIONS, RECEIVER_PARTY, DOC_TYPES,
   type TransitionKey, type TransitionDef, type StateDef, type StateKey, type ReceiverRule, type Party, type Role,
 } from '@lfxj/contracts';
-import { CaseRecord, CaseEvent, CaseTask, Filing, CaseDocument, Notification } from './entities';
+import { CaseRecord, CaseEvent, CaseTask, Filing, CaseDocument, Notification, appendEvent } from './entities';
 import { Organisation } from '../directory/entities';
 import { DirectoryService } from '../directory/directory.service';
 import { DeadlinesService } from '../deadlines/deadlines.service';
 import { CaseAccess, ROLE_PARTY } from './case-access';
 import { AppError } from '../../common/app-error';
-import { Clock } from '../../common/clock';
+import { Clock, shanghaiMinute } from '../../common/clock';
 import type { AuthUser } from '../auth/auth.service';
 import type { AuditNote } from '../../common/endpoint';
 
@@ -22,8 +22,6 @@ export interface ActionInput {
   urgeKind?: string;
   documentIds: number[];
 }
-
-const fmt = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
 
 /**
  * Performs one step of the process definition in the caller's transaction: checks role,
@@ -65,14 +63,13 @@ export class WorkflowService {
     if (!moved.affected) throw new AppError('CONFLICT', '案件已被他人同时更新，请刷新后重试', { field: 'version' });
     Object.assign(row, { state: to, version: row.version + 1 });
 
-    const lastSeq = await em.createQueryBuilder(CaseEvent, 'e').select('MAX(e.seq)', 'seq').where('e.case_id = :id', { id: row.id }).getRawOne<{ seq: number }>();
     const details: Record<string, unknown> = { party };
     if (input.urgeKind) details.urgeKind = input.urgeKind;
     if (input.policeOrgId) details.policeOrgId = input.policeOrgId;
-    const event = await em.save(em.create(CaseEvent, {
-      caseId: row.id, seq: Number(lastSeq?.seq ?? 0) + 1, transition: input.transition, fromState: from, toState: to,
+    const event = await appendEvent(em, {
+      caseId: row.id, transition: input.transition, fromState: from, toState: to,
       actorUserId: user.id, actorOrgId: user.orgId, reason: input.reason ?? null, details: JSON.stringify(details), at: now,
-    }));
+    });
     if (documents.length) await em.update(CaseDocument, { id: In(documents.map((d) => d.id)) }, { eventId: event.id });
 
     for (const effect of def.effects ?? []) await this.applyEffect(em, effect, row, event, input);
@@ -101,7 +98,11 @@ export class WorkflowService {
     return row;
   }
 
-  /** The user must act for the party whose organisation holds the case at this step. */
+  /**
+   * The user acts for the party of one of the step's roles (agency, police, procuratorate), and
+   * their organisation must be that party on this case: the police body holding it, the filing
+   * procuratorate, the transferring agency (or an organisation that succeeded it).
+   */
   private async actingParty(em: EntityManager, user: AuthUser, row: CaseRecord, def: TransitionDef): Promise<Party> {
     const roles = def.roles.filter((r: Role) => user.roles.includes(r));
     if (!roles.length) throw new AppError('FORBIDDEN', `当前角色不能执行“${def.label}”`);
@@ -109,19 +110,9 @@ export class WorkflowService {
     for (const role of roles) {
       const party = ROLE_PARTY[role];
       const org = party ? this.access.partyOrg(row, party) : null;
-      // A state change is the business of whoever the state waits for; a same-state step
-      // (urging, a lead) may come from any party allowed by the definition.
-      const receiver = (STATES[row.state] as StateDef).receiver;
-      if (party && org !== null && scope.includes(org) && (def.to === 'same' || !receiver || RECEIVER_PARTY[receiver] === party || this.crossPartyStep(def, party))) {
-        return party;
-      }
+      if (party && org !== null && scope.includes(org)) return party;
     }
     throw new AppError('FORBIDDEN', `本单位不是该案此步骤的办理单位，不能执行“${def.label}”`);
-  }
-
-  /** Steps that another party takes in a state that waits for someone else (e.g. 建议移送 by the procuratorate). */
-  private crossPartyStep(def: TransitionDef, party: Party): boolean {
-    return def.roles.every((r) => ROLE_PARTY[r] === party);
   }
 
   private async checkPayload(em: EntityManager, def: TransitionDef, row: CaseRecord, input: ActionInput): Promise<void> {
@@ -214,6 +205,6 @@ export class WorkflowService {
       startedAt: now, dueAt: due?.dueAt ?? null, dueFlagged: due?.flagged ?? false, flagReason: due?.flagReason ?? null,
       status: 'open', openedByEventId: event.id,
     });
-    return due ? `。办理期限：${fmt(due.dueAt)}前${due.flagged ? '（期限待核）' : ''}` : '';
+    return due ? `。办理期限：${shanghaiMinute(due.dueAt)}前${due.flagged ? '（期限待核）' : ''}` : '';
   }
 }

@@ -10,6 +10,7 @@ import { AppError } from '../../common/app-error';
 import { AuthService, type AuthUser } from '../auth/auth.service';
 import { DirectoryService, escapeLike } from '../directory/directory.service';
 import { SmsService } from '../sms/sms.service';
+import { shanghaiMinute } from '../../common/clock';
 
 type UserView = z.infer<typeof userView>;
 
@@ -135,7 +136,7 @@ export class UsersService {
   private async sendTemporaryPassword(user: User, password: string, what: string): Promise<void> {
     if (!user.phone) throw AppError.field('phone', '手机号', '未登记，无法发送临时密码', 'RULE_VIOLATION');
     await this.sms.send(user.phone,
-      `您的两法衔接平台账号 ${user.username} ${what}，临时密码 ${password}，${this.auth.temporaryPasswordExpiry().toISOString().slice(0, 16).replace('T', ' ')}（UTC）前有效，首次登录须修改。`);
+      `您的两法衔接平台账号 ${user.username} ${what}，临时密码 ${password}，${shanghaiMinute(this.auth.temporaryPasswordExpiry())}前有效，首次登录须修改。`);
   }
 
   async resetPassword(em: EntityManager, actor: AuthUser, id: number): Promise<{ sentTo: string; expiresAt: string }> {
