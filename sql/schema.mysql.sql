@@ -388,6 +388,56 @@ CREATE TABLE `regulation_issuer` (
   KEY `ix_regulation_issuer_organ` (`organ_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+CREATE TABLE `reminder` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `dedupe_key` varchar(191) NOT NULL,
+  `kind` varchar(16) NOT NULL,
+  `channel` varchar(8) NOT NULL,
+  `task_id` int(11) DEFAULT NULL,
+  `case_id` int(11) DEFAULT NULL,
+  `org_id` int(11) DEFAULT NULL,
+  `user_id` int(11) DEFAULT NULL,
+  `phone` varchar(20) DEFAULT NULL,
+  `template_code` varchar(64) DEFAULT NULL,
+  `params` text NOT NULL,
+  `text` varchar(500) NOT NULL,
+  `status` varchar(12) NOT NULL DEFAULT 'pending',
+  `attempts` int(11) NOT NULL DEFAULT 0,
+  `next_attempt_at` datetime(3) NOT NULL,
+  `claimed_by` varchar(64) DEFAULT NULL,
+  `claimed_until` datetime(3) DEFAULT NULL,
+  `provider_id` varchar(64) DEFAULT NULL,
+  `last_code` varchar(64) DEFAULT NULL,
+  `last_error` varchar(300) DEFAULT NULL,
+  `digest_id` int(11) DEFAULT NULL,
+  `sent_at` datetime(3) DEFAULT NULL,
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `uq_reminder_dedupe` (`dedupe_key`),
+  KEY `ix_reminder_status_next` (`status`,`next_attempt_at`),
+  KEY `ix_reminder_task_status` (`task_id`,`status`),
+  KEY `ix_reminder_phone_sent` (`phone`,`sent_at`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `reminder_log` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `reminder_id` int(11) NOT NULL,
+  `event` varchar(16) NOT NULL,
+  `code` varchar(64) DEFAULT NULL,
+  `detail` varchar(300) DEFAULT NULL,
+  `provider_id` varchar(64) DEFAULT NULL,
+  `at` datetime(3) NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `ix_reminder_log_reminder` (`reminder_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `sms_preference` (
+  `user_id` int(11) NOT NULL,
+  `kind` varchar(16) NOT NULL,
+  `enabled` tinyint(1) NOT NULL DEFAULT 1,
+  PRIMARY KEY (`user_id`,`kind`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 CREATE TABLE `task_extension` (
   `id` int(11) NOT NULL AUTO_INCREMENT,
   `task_id` int(11) NOT NULL,
@@ -442,3 +492,4 @@ DELIMITER ;
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764300000000, 'Foundation1764300000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764400000000, 'AuditAppendOnly1764400000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764500000000, 'Cases1764500000000');
+INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764600000000, 'Reminders1764600000000');

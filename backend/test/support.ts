@@ -46,7 +46,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   let dropDatabase = async () => {};
   Object.assign(process.env, {
     MIDWAY_SERVER_ENV: 'unittest', SEED_ON_START: 'true', SEED_DEMO_ACCOUNTS: 'false', BCRYPT_ROUNDS: '4',
-    AUDIT_SEAL_SECONDS: '0', DB_TYPE: TEST_DB, ...env,
+    AUDIT_SEAL_SECONDS: '0', REMINDERS_ENABLED: 'false', DB_TYPE: TEST_DB, ...env,
   });
   if (TEST_DB === 'mysql') {
     const database = `lfxj_t_${id}`;

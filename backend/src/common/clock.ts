@@ -18,6 +18,11 @@ export class Clock {
     this.offsetMs += ms;
   }
 
+  /** Test support: put the platform's time at an instant (it then runs on from there). */
+  set(instant: Date): void {
+    this.offsetMs = instant.getTime() - Date.now();
+  }
+
   reset(): void {
     this.offsetMs = 0;
   }

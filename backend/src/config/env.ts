@@ -23,7 +23,24 @@ export interface AppConfig {
   seedOnStart: boolean;
   seedDemoAccounts: boolean;
   auditSealSeconds: number;
-  sms: { driver: 'console' };
+  sms: {
+    driver: 'console' | 'aliyun';
+    signName: string;
+    aliyun: { accessKeyId: string; accessKeySecret: string; endpoint?: string; protocol: 'https' | 'http' };
+  };
+  reminders: {
+    /** Due-soon points: hours before the deadline, and fractions of the whole window. */
+    dueSoonHours: number[];
+    dueSoonFractions: number[];
+    /** Quiet hours in Asia/Shanghai, e.g. 22 → 8: SMS waits until morning; in-app is immediate. */
+    quietFromHour: number;
+    quietToHour: number;
+    dailyCap: number;
+    maxAttempts: number;
+    backoffSeconds: number;
+    templates: Record<'new_task' | 'due_soon' | 'overdue' | 'escalation' | 'digest' | 'test' | 'account', string>;
+    enabled: boolean;
+  };
   storage: {
     driver: 'local' | 'oss';
     localDir: string;
@@ -41,6 +58,8 @@ const num = (value: string | undefined, fallback: number): number => {
   if (!Number.isFinite(n)) throw new Error(`环境变量取值不是数字：${value}`);
   return n;
 };
+const list = (value: string | undefined, fallback: number[]): number[] =>
+  value === undefined || value === '' ? fallback : value.split(',').map((v) => num(v.trim(), NaN));
 const bool = (value: string | undefined, fallback: boolean): boolean =>
   value === undefined || value === '' ? fallback : ['1', 'true', 'yes'].includes(value.toLowerCase());
 
@@ -74,7 +93,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     seedOnStart: bool(env.SEED_ON_START, !production),
     seedDemoAccounts: bool(env.SEED_DEMO_ACCOUNTS, !production),
     auditSealSeconds: num(env.AUDIT_SEAL_SECONDS, 5),
-    sms: { driver: 'console' },
+    sms: {
+      driver: env.SMS_DRIVER === 'aliyun' ? 'aliyun' : 'console',
+      signName: env.SMS_SIGN_NAME || '两法衔接平台',
+      aliyun: {
+        accessKeyId: env.SMS_ACCESS_KEY_ID || '', accessKeySecret: env.SMS_ACCESS_KEY_SECRET || '',
+        endpoint: env.SMS_ENDPOINT || undefined, protocol: env.SMS_PROTOCOL === 'http' ? 'http' : 'https',
+      },
+    },
+    reminders: {
+      dueSoonHours: list(env.REMINDER_DUE_SOON_HOURS, [24]),
+      dueSoonFractions: list(env.REMINDER_DUE_SOON_FRACTIONS, [0.75]),
+      quietFromHour: num(env.REMINDER_QUIET_FROM, 22),
+      quietToHour: num(env.REMINDER_QUIET_TO, 8),
+      dailyCap: num(env.REMINDER_DAILY_CAP, 10),
+      maxAttempts: num(env.REMINDER_MAX_ATTEMPTS, 8),
+      backoffSeconds: num(env.REMINDER_BACKOFF_SECONDS, 30),
+      templates: {
+        new_task: env.SMS_TEMPLATE_NEW_TASK || 'SMS_LFXJ_NEW_TASK', due_soon: env.SMS_TEMPLATE_DUE_SOON || 'SMS_LFXJ_DUE_SOON',
+        overdue: env.SMS_TEMPLATE_OVERDUE || 'SMS_LFXJ_OVERDUE', escalation: env.SMS_TEMPLATE_ESCALATION || 'SMS_LFXJ_ESCALATION',
+        digest: env.SMS_TEMPLATE_DIGEST || 'SMS_LFXJ_DIGEST', test: env.SMS_TEMPLATE_TEST || 'SMS_LFXJ_TEST',
+        account: env.SMS_TEMPLATE_ACCOUNT || 'SMS_LFXJ_ACCOUNT',
+      },
+      enabled: bool(env.REMINDERS_ENABLED, true),
+    },
     storage: {
       driver: (env.STORAGE_DRIVER || 'local') === 'oss' ? 'oss' : 'local',
       localDir: env.STORAGE_DIR || path.resolve(__dirname, '../../../data/files'),
@@ -87,6 +129,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
   };
+  if (config.sms.driver === 'aliyun' && !(config.sms.aliyun.accessKeyId && config.sms.aliyun.accessKeySecret)) {
+    throw new Error('SMS_DRIVER=aliyun 时必须设置 SMS_ACCESS_KEY_ID、SMS_ACCESS_KEY_SECRET 以及各类提醒的短信模板');
+  }
   if (config.storage.driver === 'oss' && !(config.storage.oss.bucket && config.storage.oss.accessKeyId && config.storage.oss.accessKeySecret)) {
     throw new Error('STORAGE_DRIVER=oss 时必须设置 OSS_BUCKET、OSS_ACCESS_KEY_ID、OSS_ACCESS_KEY_SECRET');
   }

@@ -5,6 +5,7 @@ import { regulationsApi } from './regulations';
 import { auditApi } from './audit';
 import { casesApi } from './cases';
 import { deadlinesApi } from './deadlines';
+import { remindersApi } from './reminders';
 import type { RouteDef } from './route';
 
 export * from './route';
@@ -15,6 +16,7 @@ export * from './regulations';
 export * from './audit';
 export * from './cases';
 export * from './deadlines';
+export * from './reminders';
 
 /** Every operation of the API, by module. The OpenAPI document is generated from this. */
 export const API = {
@@ -25,6 +27,7 @@ export const API = {
   audit: auditApi,
   cases: casesApi,
   deadlines: deadlinesApi,
+  reminders: remindersApi,
 } satisfies Record<string, Record<string, RouteDef>>;
 
 for (const [moduleName, operations] of Object.entries(API)) {

@@ -4,6 +4,7 @@ import { CaseTask, TaskExtension, Notification, NotificationRead, Filing, CaseRe
 import { CaseAccess } from './case-access';
 import { CasesService } from './cases.service';
 import { DeadlinesService } from '../deadlines/deadlines.service';
+import { escapeLike } from '../directory/directory.service';
 import { AppError } from '../../common/app-error';
 import { Clock, HOUR, shanghaiMinute } from '../../common/clock';
 import type { AuthUser } from '../auth/auth.service';
@@ -69,6 +70,17 @@ export class TasksService {
       details: JSON.stringify({ taskId, extension: ext.key, label: ext.label, basis: ext.basis, previousDueAt: task.dueAt?.toISOString() ?? null, newDueAt: due.dueAt.toISOString() }),
     });
     return (await this.cases.taskViews(em, [await em.findOneByOrFail(CaseTask, { id: taskId })]))[0];
+  }
+
+  /** The procuratorate's supervision view: overdue tasks of the cases filed with it (or of its city). */
+  async overdueForSupervision(em: EntityManager, user: AuthUser, q: { page: number; pageSize: number; orgId?: number; q?: string }) {
+    const viewer = await this.access.viewer(em, user);
+    const qb = this.access.restrict(em.createQueryBuilder(CaseTask, 't').innerJoin(CaseRecord, 'c', 'c.id = t.case_id'), viewer)
+      .andWhere("t.status = 'open' AND t.due_at < :now", { now: this.clock.now() });
+    if (q.orgId) qb.andWhere('t.org_id = :orgId', { orgId: q.orgId });
+    if (q.q) qb.andWhere("(c.platform_no LIKE :q ESCAPE '!' OR c.title LIKE :q ESCAPE '!')", { q: `%${escapeLike(q.q)}%` });
+    const [rows, total] = await qb.orderBy('t.due_at', 'ASC').skip((q.page - 1) * q.pageSize).take(q.pageSize).getManyAndCount();
+    return { items: await this.cases.taskViews(em, rows), total, page: q.page, pageSize: q.pageSize };
   }
 
   async notifications(em: EntityManager, user: AuthUser, q: { page: number; pageSize: number; unread?: string }) {

@@ -13,6 +13,7 @@ import { AppError } from '../../common/app-error';
 import { Clock, shanghaiMinute } from '../../common/clock';
 import type { AuthUser } from '../auth/auth.service';
 import type { AuditNote } from '../../common/endpoint';
+import { RemindersService } from '../reminders/reminders.service';
 
 export interface ActionInput {
   transition: TransitionKey;
@@ -35,6 +36,7 @@ export class WorkflowService {
   @Inject() private directory: DirectoryService;
   @Inject() private deadlines: DeadlinesService;
   @Inject() private clock: Clock;
+  @Inject() private reminders: RemindersService;
 
   async perform(em: EntityManager, user: AuthUser, caseId: number, input: ActionInput, audit: AuditNote): Promise<CaseRecord> {
     const row = await this.access.visibleCase(em, user, caseId);
@@ -77,7 +79,12 @@ export class WorkflowService {
     let deadlineNote = '';
     if (def.to !== 'same') {
       // The step is done: close what the previous receiver had to do (a lead's task stays with the commission).
-      if (fromOrg) await em.update(CaseTask, { caseId: row.id, status: 'open', orgId: fromOrg }, { status: 'done', closedByEventId: event.id, closedAt: now });
+      if (fromOrg) {
+        const done = await em.find(CaseTask, { where: { caseId: row.id, status: 'open', orgId: fromOrg }, select: { id: true } });
+        await em.update(CaseTask, { caseId: row.id, status: 'open', orgId: fromOrg }, { status: 'done', closedByEventId: event.id, closedAt: now });
+        // Completing a task cancels its pending reminders.
+        await this.reminders.cancelForTasks(em, done.map((t) => t.id), now);
+      }
       deadlineNote = await this.openTask(em, row, to, def, event, now);
     }
 

@@ -1,29 +1,32 @@
-import { Provide, Scope, ScopeEnum, Inject, ILogger, Logger } from '@midwayjs/core';
-import { maskPhone } from '@lfxj/contracts';
-import { Clock } from '../../common/clock';
-
-export interface SmsMessage {
-  phone: string;
-  text: string;
-  at: Date;
-}
+import { Provide, Scope, ScopeEnum, Config, Init } from '@midwayjs/core';
+import type { AppConfig } from '../../config/env';
+import { AppError } from '../../common/app-error';
+import { ConsoleSmsDriver, AliyunSmsDriver, type SmsDriver } from '../reminders/sms';
 
 /**
- * Text messages. The console driver (the default) prints each message with the number
- * masked and keeps the last few in memory for the developer and the tests. The Aliyun
- * driver and the outbox with retries arrive with the reminders.
+ * The platform's one SMS driver: console (default: printed with the number masked, the last
+ * messages kept in memory) or Aliyun. Reminders reach it through the outbox; account messages
+ * (temporary passwords) go out at once and are never stored.
  */
 @Provide()
 @Scope(ScopeEnum.Singleton)
 export class SmsService {
-  @Logger() private logger: ILogger;
-  @Inject() private clock: Clock;
-  readonly recent: SmsMessage[] = [];
+  @Config('app') private cfg: AppConfig;
+  driver: SmsDriver;
 
-  async send(phone: string, text: string): Promise<void> {
-    const message = { phone, text, at: this.clock.now() };
-    this.recent.push(message);
-    if (this.recent.length > 100) this.recent.shift();
-    this.logger.info('[短信] 发送至 %s：%s', maskPhone(phone), text);
+  @Init()
+  init() {
+    const sms = this.cfg.sms;
+    this.driver = sms.driver === 'aliyun' ? new AliyunSmsDriver({ ...sms.aliyun, signName: sms.signName }) : new ConsoleSmsDriver();
+  }
+
+  /** What the console driver printed (for developers and tests); empty with a real provider. */
+  get recent(): Array<{ phone: string; text: string }> {
+    return this.driver instanceof ConsoleSmsDriver ? this.driver.sent : [];
+  }
+
+  async sendAccountMessage(phone: string, params: Record<string, string>, text: string): Promise<void> {
+    const result = await this.driver.send({ phone, templateCode: this.cfg.reminders.templates.account, params, text });
+    if (!result.ok) throw new AppError('RULE_VIOLATION', `短信发送失败（${result.code}）：${result.message}`, { field: 'phone' });
   }
 }

@@ -135,8 +135,9 @@ export class UsersService {
 
   private async sendTemporaryPassword(user: User, password: string, what: string): Promise<void> {
     if (!user.phone) throw AppError.field('phone', '手机号', '未登记，无法发送临时密码', 'RULE_VIOLATION');
-    await this.sms.send(user.phone,
-      `您的两法衔接平台账号 ${user.username} ${what}，临时密码 ${password}，${shanghaiMinute(this.auth.temporaryPasswordExpiry())}前有效，首次登录须修改。`);
+    const expires = shanghaiMinute(this.auth.temporaryPasswordExpiry());
+    await this.sms.sendAccountMessage(user.phone, { username: user.username, action: what, password, expires },
+      `您的两法衔接平台账号 ${user.username} ${what}，临时密码 ${password}，${expires}前有效，首次登录须修改。`);
   }
 
   async resetPassword(em: EntityManager, actor: AuthUser, id: number): Promise<{ sentTo: string; expiresAt: string }> {

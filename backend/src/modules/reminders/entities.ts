@@ -1,0 +1,58 @@
+import { Entity, PrimaryGeneratedColumn, Column, PrimaryColumn } from 'typeorm';
+import { CreatedAt, Instant } from '../../db/columns';
+
+export type ReminderKind = 'new_task' | 'due_soon' | 'overdue' | 'escalation' | 'digest' | 'test';
+export type ReminderStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled' | 'digested';
+
+/**
+ * The outbox. The scan writes rows whose dedupe key (task, kind, recipient, window) is unique,
+ * so a crash or a second instance cannot create a second one; the sender drains them.
+ */
+@Entity('reminder')
+export class Reminder {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'dedupe_key', type: 'varchar', length: 191 }) dedupeKey: string;
+  @Column({ type: 'varchar', length: 16 }) kind: ReminderKind;
+  @Column({ type: 'varchar', length: 8 }) channel: 'sms' | 'inapp';
+  @Column({ name: 'task_id', type: 'int', nullable: true }) taskId: number | null;
+  @Column({ name: 'case_id', type: 'int', nullable: true }) caseId: number | null;
+  @Column({ name: 'org_id', type: 'int', nullable: true }) orgId: number | null;
+  @Column({ name: 'user_id', type: 'int', nullable: true }) userId: number | null;
+  @Column({ type: 'varchar', length: 20, nullable: true }) phone: string | null;
+  @Column({ name: 'template_code', type: 'varchar', length: 64, nullable: true }) templateCode: string | null;
+  /** JSON of the template parameters. */
+  @Column({ type: 'text' }) params: string;
+  @Column({ type: 'varchar', length: 500 }) text: string;
+  @Column({ type: 'varchar', length: 12, default: 'pending' }) status: ReminderStatus;
+  @Column({ type: 'int', default: 0 }) attempts: number;
+  @Instant('next_attempt_at') nextAttemptAt: Date;
+  @Column({ name: 'claimed_by', type: 'varchar', length: 64, nullable: true }) claimedBy: string | null;
+  @Instant('claimed_until', { nullable: true }) claimedUntil: Date | null;
+  @Column({ name: 'provider_id', type: 'varchar', length: 64, nullable: true }) providerId: string | null;
+  @Column({ name: 'last_code', type: 'varchar', length: 64, nullable: true }) lastCode: string | null;
+  @Column({ name: 'last_error', type: 'varchar', length: 300, nullable: true }) lastError: string | null;
+  /** Set when a digest message replaced this one. */
+  @Column({ name: 'digest_id', type: 'int', nullable: true }) digestId: number | null;
+  @Instant('sent_at', { nullable: true }) sentAt: Date | null;
+  @CreatedAt() createdAt: Date;
+}
+
+/** Delivery log: queued, claimed, deferred, sent, retry, failed, cancelled, digested. Numbers never appear in full. */
+@Entity('reminder_log')
+export class ReminderLog {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'reminder_id', type: 'int' }) reminderId: number;
+  @Column({ type: 'varchar', length: 16 }) event: string;
+  @Column({ type: 'varchar', length: 64, nullable: true }) code: string | null;
+  @Column({ type: 'varchar', length: 300, nullable: true }) detail: string | null;
+  @Column({ name: 'provider_id', type: 'varchar', length: 64, nullable: true }) providerId: string | null;
+  @Instant('at') at: Date;
+}
+
+/** A person's choice to receive SMS of a kind (in-app reminders always stay on). */
+@Entity('sms_preference')
+export class SmsPreference {
+  @PrimaryColumn({ name: 'user_id', type: 'int' }) userId: number;
+  @PrimaryColumn({ type: 'varchar', length: 16 }) kind: ReminderKind;
+  @Column({ type: 'boolean', default: true }) enabled: boolean;
+}
