@@ -114,6 +114,16 @@ test('across a holiday: overdue reminders come on working days (and the 调休 S
   await reminders.drain();
 });
 
+test('overdue tasks show in the filing procuratorate’s supervision view', async () => {
+  const { task } = await receivedAt('2026-12-21T02:00:00Z', 'RM-006');
+  at('2026-12-28T02:00:00Z');
+  await t.user('jcy', 'SZ-FT-JCY', ['procurator']);
+  const view = (await t.http().get('/api/v1/supervision/overdue?pageSize=100').set(bearer(await login('jcy')))).body;
+  expect(view.items.map((x: { id: number }) => x.id)).toContain(task.id);
+  expect(view.items.every((x: { overdue: boolean }) => x.overdue)).toBe(true);
+  expect((await t.http().get('/api/v1/supervision/overdue').set(bearer(await login('po')))).status).toBe(403);
+});
+
 test('operations: the outbox shows counts with masked numbers; a failed message can be resent; test SMS', async () => {
   await t.user('ops', 'SZ-PT', ['system_admin']);
   const ops = await login('ops');
