@@ -118,7 +118,9 @@ test('overdue tasks show in the filing procuratorate’s supervision view', asyn
   const { task } = await receivedAt('2026-12-21T02:00:00Z', 'RM-006');
   at('2026-12-28T02:00:00Z');
   await t.user('jcy', 'SZ-FT-JCY', ['procurator']);
-  const view = (await t.http().get('/api/v1/supervision/overdue?pageSize=100').set(bearer(await login('jcy')))).body;
+  const res = await t.http().get('/api/v1/supervision/overdue?pageSize=100').set(bearer(await login('jcy')));
+  if (res.status !== 200) throw new Error(JSON.stringify(res.body));
+  const view = res.body;
   expect(view.items.map((x: { id: number }) => x.id)).toContain(task.id);
   expect(view.items.every((x: { overdue: boolean }) => x.overdue)).toBe(true);
   expect((await t.http().get('/api/v1/supervision/overdue').set(bearer(await login('po')))).status).toBe(403);

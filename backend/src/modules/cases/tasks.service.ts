@@ -79,7 +79,7 @@ export class TasksService {
       .andWhere("t.status = 'open' AND t.due_at < :now", { now: this.clock.now() });
     if (q.orgId) qb.andWhere('t.org_id = :orgId', { orgId: q.orgId });
     if (q.q) qb.andWhere("(c.platform_no LIKE :q ESCAPE '!' OR c.title LIKE :q ESCAPE '!')", { q: `%${escapeLike(q.q)}%` });
-    const [rows, total] = await qb.orderBy('t.due_at', 'ASC').skip((q.page - 1) * q.pageSize).take(q.pageSize).getManyAndCount();
+    const [rows, total] = await qb.orderBy('t.dueAt', 'ASC').skip((q.page - 1) * q.pageSize).take(q.pageSize).getManyAndCount();
     return { items: await this.cases.taskViews(em, rows), total, page: q.page, pageSize: q.pageSize };
   }
 
