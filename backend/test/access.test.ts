@@ -119,7 +119,7 @@ describe('people who leave', () => {
     const res = await t.http().post(`/api/v1/users/${leaver.id}/status`).set(bearer(orgAdmin))
       .send({ status: 'retired', reason: '退休', handoverToUserId: successor.id });
     expect(res.status).toBe(200);
-    expect(res.body.handedOver).toEqual({ dutyContacts: 1 });
+    expect(res.body.handedOver).toEqual({ dutyContacts: 1, tasks: 0 });
     expect(res.body.user.status).toBe('retired');
     expect((await t.http().get('/api/v1/regions').set(bearer(session))).status).toBe(401);
     const login = await t.http().post('/api/v1/auth/login').send({ username: 'leaver', password: PASSWORD });

@@ -142,3 +142,24 @@ test('operations: the outbox shows counts with masked numbers; a failed message 
   const officer = await login('po');
   expect((await t.http().get('/api/v1/reminders/outbox').set(bearer(officer))).status).toBe(403);
 });
+
+test('a task given to a named officer reminds that officer; when they leave it passes to a colleague', async () => {
+  const { task } = await receivedAt('2026-12-22T02:00:00Z', 'RM-007');
+  const head = await login('po.head');
+  const officer = await t.em.query("SELECT id FROM app_user WHERE username = 'po'");
+  const assigned = await t.http().post(`/api/v1/tasks/${task.id}/assignee`).set(bearer(head)).send({ userId: Number(officer[0].id) });
+  expect(assigned.status).toBe(200);
+  expect(assigned.body.assignee.name).toBe('测试po');
+  await reminders.scan();
+  expect((await rows("task_id = ? AND kind = 'new_task' AND channel = 'sms'", [task.id])).map((r) => r.phone)).toEqual([PHONES.officer]);
+
+  await t.user('po.admin', 'SZ-FT-GA', ['org_admin']);
+  const colleague = await t.user('po.next', 'SZ-FT-GA', ['police_officer'], { phone: '13900000109' });
+  const admin = await login('po.admin');
+  const leave = await t.http().post(`/api/v1/users/${officer[0].id}/status`).set(bearer(admin)).send({ status: 'transferred', reason: '调离', handoverToUserId: colleague.id });
+  expect(leave.status).toBe(200);
+  expect(leave.body.handedOver.tasks).toBe(1);
+  at('2026-12-24T19:00:00Z'); // past 24 h before and 75 % of the window
+  await reminders.scan();
+  expect((await rows("task_id = ? AND kind = 'due_soon' AND channel = 'sms'", [task.id])).map((r) => r.phone)).toEqual(['13900000109', '13900000109']);
+});

@@ -7,8 +7,9 @@ import { Foundation1764300000000 } from './migrations/1764300000000-Foundation';
 import { AuditAppendOnly1764400000000 } from './migrations/1764400000000-AuditAppendOnly';
 import { Cases1764500000000 } from './migrations/1764500000000-Cases';
 import { Reminders1764600000000 } from './migrations/1764600000000-Reminders';
+import { TaskAssignee1764700000000 } from './migrations/1764700000000-TaskAssignee';
 
-export const MIGRATIONS = [Foundation1764300000000, AuditAppendOnly1764400000000, Cases1764500000000, Reminders1764600000000];
+export const MIGRATIONS = [Foundation1764300000000, AuditAppendOnly1764400000000, Cases1764500000000, Reminders1764600000000, TaskAssignee1764700000000];
 
 /** One definition of the connection, shared by the app and the command-line tools. */
 export function dataSourceOptions(cfg: AppConfig): DataSourceOptions {

@@ -28,6 +28,7 @@ export const caseSummary = z.object({
 export const taskView = z.object({
   id: z.number().int(), caseId: z.number().int(), platformNo: z.string(), caseTitle: z.string(), orgId: z.number().int(),
   state: stateSchema, title: z.string(), startedAt: z.string(), dueAt: z.string().nullable(),
+  assignee: z.object({ id: z.number().int(), name: z.string() }).nullable(),
   dueFlagged: z.boolean(), flagReason: z.string().nullable(), ruleKey: z.string().nullable(), ruleVersion: z.number().int().nullable(),
   basis: z.string().nullable(), status: z.enum(['open', 'done', 'cancelled']), overdue: z.boolean(),
   extensions: z.array(z.object({ key: z.string(), label: z.string(), approvedBy: z.string(), reason: z.string(), at: z.string() })),
@@ -116,6 +117,12 @@ export const casesApi = {
     method: 'post', path: '/tasks/:id/extensions', tag: '待办', summary: '经批准延长期限（如经济犯罪案件）', auth: ['police_head', 'agency_head', 'procurator'],
     params: idParams,
     body: z.strictObject({ extension: text('延长类型', 64), reason: text('理由', 2_000) }),
+    response: taskView,
+  }),
+  assignTask: route({
+    method: 'post', path: '/tasks/:id/assignee', tag: '待办', summary: '把待办交给本单位的一名承办人（提醒随之发给本人）', auth: CASE_WORKERS,
+    params: idParams,
+    body: z.strictObject({ userId: bodyId('承办人').nullable().describe('承办人（null 表示交回单位）') }),
     response: taskView,
   }),
   inbox: route({

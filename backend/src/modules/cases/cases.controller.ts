@@ -81,6 +81,12 @@ export class CasesController {
     return this.tasks.inbox(em, user, input.query);
   }
 
+  @Endpoint(api.assignTask)
+  async assignTask({ input, user, em, audit }: Call<typeof api.assignTask>) {
+    Object.assign(audit, { targetType: 'task', targetId: input.params.id });
+    return this.tasks.assign(em, user, input.params.id, input.body.userId);
+  }
+
   @Endpoint(api.extendTask)
   async extendTask({ input, user, em, audit }: Call<typeof api.extendTask>) {
     Object.assign(audit, { targetType: 'task', targetId: input.params.id });

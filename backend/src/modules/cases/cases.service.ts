@@ -122,7 +122,8 @@ export class CasesService {
     const cases = new Map((caseIds.length ? await em.find(CaseRecord, { where: { id: In(caseIds) } }) : []).map((c) => [c.id, c]));
     const taskIds = tasks.map((t) => t.id);
     const extensions = taskIds.length ? await em.find(TaskExtension, { where: { taskId: In(taskIds) }, order: { id: 'ASC' } }) : [];
-    const approvers = new Map((extensions.length ? await em.find(User, { where: { id: In(extensions.map((e) => e.approvedBy)) } }) : []).map((u) => [u.id, u.displayName]));
+    const people = [...new Set([...extensions.map((e) => e.approvedBy), ...tasks.map((t) => t.assigneeId).filter((x): x is number => x !== null)])];
+    const approvers = new Map((people.length ? await em.find(User, { where: { id: In(people) } }) : []).map((u) => [u.id, u.displayName]));
     const rules = new Map<string, { basis: string; labels: Map<string, string> }>();
     for (const t of tasks) {
       if (!t.ruleKey || !t.ruleVersion || rules.has(`${t.ruleKey}@${t.ruleVersion}`)) continue;
@@ -135,6 +136,7 @@ export class CasesService {
       return {
         id: t.id, caseId: t.caseId, platformNo: cases.get(t.caseId)?.platformNo ?? '', caseTitle: cases.get(t.caseId)?.title ?? '',
         orgId: t.orgId, state: t.state, title: t.title, startedAt: t.startedAt.toISOString(), dueAt: t.dueAt?.toISOString() ?? null,
+        assignee: t.assigneeId ? { id: t.assigneeId, name: approvers.get(t.assigneeId) ?? '' } : null,
         dueFlagged: t.dueFlagged, flagReason: t.flagReason, ruleKey: t.ruleKey, ruleVersion: t.ruleVersion, basis: rule?.basis ?? null,
         status: t.status, overdue: t.status === 'open' && !!t.dueAt && t.dueAt < now,
         extensions: extensions.filter((e) => e.taskId === t.id).map((e) => ({

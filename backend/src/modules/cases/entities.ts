@@ -74,6 +74,8 @@ export class CaseTask {
   @PrimaryGeneratedColumn() id: number;
   @Column({ name: 'case_id', type: 'int' }) caseId: number;
   @Column({ name: 'org_id', type: 'int' }) orgId: number;
+  /** The named officer, when the organisation gave the task to one. */
+  @Column({ name: 'assignee_id', type: 'int', nullable: true }) assigneeId: number | null;
   @Column({ type: 'varchar', length: 32 }) state: StateKey;
   @Column({ type: 'varchar', length: 200 }) title: string;
   @Column({ name: 'rule_key', type: 'varchar', length: 48, nullable: true }) ruleKey: string | null;

@@ -2,6 +2,7 @@ import { Provide, Scope, ScopeEnum, Inject } from '@midwayjs/core';
 import { In, type EntityManager } from 'typeorm';
 import { CaseTask, TaskExtension, Notification, NotificationRead, Filing, CaseRecord, appendEvent } from './entities';
 import { CaseAccess } from './case-access';
+import { User } from '../users/entities';
 import { CasesService } from './cases.service';
 import { DeadlinesService } from '../deadlines/deadlines.service';
 import { escapeLike } from '../directory/directory.service';
@@ -34,6 +35,22 @@ export class TasksService {
       overdueCount: await count('t.due_at < :now', { now }),
       dueSoonCount: await count('t.due_at >= :now AND t.due_at < :soon', { now, soon: new Date(now.getTime() + 24 * HOUR) }),
     };
+  }
+
+  /** Give an open task of my organisation to a named officer of it (or back to the organisation). */
+  async assign(em: EntityManager, user: AuthUser, taskId: number, assigneeId: number | null) {
+    const task = await em.findOneBy(CaseTask, { id: taskId });
+    const { orgIds } = await this.access.viewer(em, user);
+    if (!task || !orgIds.includes(task.orgId)) throw new AppError('NOT_FOUND', `待办不存在（编号 ${taskId}）`, { field: 'id' });
+    if (task.status !== 'open') throw new AppError('CONFLICT', '该待办已办结');
+    if (assigneeId !== null) {
+      const person = await em.findOneBy(User, { id: assigneeId });
+      if (!person || person.status !== 'active' || person.orgId !== task.orgId) {
+        throw AppError.field('userId', '承办人', '必须是本单位在岗人员', 'RULE_VIOLATION');
+      }
+    }
+    await em.update(CaseTask, { id: taskId }, { assigneeId });
+    return (await this.cases.taskViews(em, [await em.findOneByOrFail(CaseTask, { id: taskId })]))[0];
   }
 
   /** An approved extension (e.g. 经济犯罪 JJ Art16): recomputed from the original start, recorded on the timeline. */

@@ -98,7 +98,9 @@ export class ReminderPlanner {
           phone: null, templateCode: null, params: JSON.stringify(params), text, status: 'sent', attempts: 0, nextAttemptAt: now, sentAt: now });
         notices.set(`${base}:inapp`, { orgId: d.task.orgId, caseId: c.id, eventId: null, title: `${c.platformNo} ${text.replace('案件办理提醒：', '')}`.slice(0, 200), body: text });
       }
-      const people = d.heads ? recipients.heads.get(d.task.orgId) ?? [] : recipients.officers.get(d.task.orgId) ?? [];
+      // The named officer, else the organisation's duty contacts, else its officers.
+      const named = d.task.assigneeId ? recipients.byId.get(d.task.assigneeId) : undefined;
+      const people = d.heads ? recipients.heads.get(d.task.orgId) ?? [] : named ? [named] : recipients.officers.get(d.task.orgId) ?? [];
       for (const user of people) {
         if (!user.phone || recipients.optedOut.has(`${user.id}:${d.kind}`)) continue;
         rows.push({ dedupeKey: `${base}:${user.id}`, kind: d.kind, channel: 'sms', taskId: d.task.id, caseId: c.id, orgId: d.task.orgId, userId: user.id,
@@ -138,6 +140,6 @@ export class ReminderPlanner {
       officers.set(orgId, duty.length ? duty : inOrg.filter((u) => rolesOf(u.id).some((r) => (OFFICERS[kind] ?? []).includes(r))));
       heads.set(orgId, inOrg.filter((u) => rolesOf(u.id).some((r) => (HEADS[kind] ?? []).includes(r))));
     }
-    return { officers, heads, optedOut: new Set(prefs.map((p) => `${p.userId}:${p.kind}`)) };
+    return { officers, heads, byId: new Map(users.map((u) => [u.id, u])), optedOut: new Set(prefs.map((p) => `${p.userId}:${p.kind}`)) };
   }
 }

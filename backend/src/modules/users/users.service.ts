@@ -6,6 +6,7 @@ import {
   type Role, type UserStatus, type userView,
 } from '@lfxj/contracts';
 import { User, UserRole, OrgContact, UserHandover } from './entities';
+import { CaseTask } from '../cases/entities';
 import { AppError } from '../../common/app-error';
 import { AuthService, type AuthUser } from '../auth/auth.service';
 import { DirectoryService, escapeLike } from '../directory/directory.service';
@@ -199,8 +200,8 @@ export class UsersService {
           throw AppError.field('handoverToUserId', '交接人', '必须是另一位在岗人员', 'RULE_VIOLATION');
         }
         await this.assertManages(em, actor, colleague.orgId, 'handoverToUserId');
-      } else if (held.length) {
-        throw AppError.field('handoverToUserId', '交接人', `必须指定：该用户仍担任 ${held.length} 个单位的值班联系人`, 'RULE_VIOLATION');
+      } else if (held.length || (await em.count(CaseTask, { where: { assigneeId: id, status: 'open' } }))) {
+        throw AppError.field('handoverToUserId', '交接人', '必须指定：该用户仍担任值班联系人或有未办结的待办', 'RULE_VIOLATION');
       }
       if (colleague) {
         for (const contact of held) {
@@ -209,6 +210,10 @@ export class UsersService {
           else await em.update(OrgContact, { id: contact.id }, { userId: colleague.id });
         }
         handedOver.dutyContacts = held.length;
+        // Open tasks given to the person go to the colleague, and so do their reminders.
+        const tasks = await em.find(CaseTask, { where: { assigneeId: id, status: 'open' }, select: { id: true } });
+        if (tasks.length) await em.update(CaseTask, { id: In(tasks.map((t) => t.id)) }, { assigneeId: colleague.id });
+        handedOver.tasks = tasks.length;
       }
       await this.auth.revokeAllSessions(em, id, `status_${input.status}`);
       await em.insert(UserHandover, {
