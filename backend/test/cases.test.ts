@@ -123,6 +123,26 @@ describe('the forward process', () => {
     expect(filed.tasks.find((x: { status: string }) => x.status === 'open').ruleKey).toBe('handover');
   });
 
+  test('the version an action answers is the one to use next; messages read cleanly', async () => {
+    const created = await c.create(agency, 'FT-2026-004');
+    expect(created.version).toBe((await c.get(agency, created.id)).body.version);
+    await c.step(agency, created.id, 'submit_report', ['transfer_report']);
+    await c.step(agencyHead, created.id, 'approve_transfer');
+    const ids: number[] = [];
+    for (const type of TRANSFER_DOCS) ids.push(...(await c.upload(agency, created.id, type, [[`${type}.pdf`, pdf(type)]])));
+    const version = (await c.get(agency, created.id)).body.version;
+    const moved = await t.http().post(`/api/v1/cases/${created.id}/actions`).set(bearer(agency)).send({ transition: 'transfer', version, documentIds: ids });
+    expect(moved.body.version).toBe((await c.get(agency, created.id)).body.version);
+    const receipt = await c.upload(police, created.id, 'receipt', [['回执.pdf', pdf('r')]]);
+    const next = await t.http().post(`/api/v1/cases/${created.id}/actions`).set(bearer(police))
+      .send({ transition: 'sign_receipt', version: moved.body.version, documentIds: receipt });
+    expect(next.status).toBe(200);
+    await c.step(police, created.id, 'request_supplement', [], { reason: '请补充鉴定机构资质证明。' });
+    const notice = (await c.notifications(agency)).items.find((n: { caseId: number; title: string }) => n.caseId === created.id && n.title.includes('要求补正'));
+    expect(notice.body).not.toContain('。。');
+    expect(notice.body).toMatch(/办理期限：\d{4}-\d{2}-\d{2} 24:00前/);
+  });
+
   test('转送 to the competent police body, which then holds the case', async () => {
     const id = await transferred('FT-2026-003');
     const ns = await t.org('SZ-NS-GA');

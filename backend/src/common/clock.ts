@@ -40,3 +40,13 @@ export function shanghaiDate(instant: Date): string {
 export function shanghaiMinute(instant: Date): string {
   return new Date(instant.getTime() + 8 * HOUR).toISOString().slice(0, 16).replace('T', ' ');
 }
+
+/**
+ * A deadline as people read it: a period ending at Shanghai midnight is shown as 24:00 of its
+ * last day ("2026-12-01 24:00"), not as 00:00 of the next, which reads like one day more.
+ */
+export function dueText(instant: Date): string {
+  const wall = shanghaiMinute(instant);
+  if (!wall.endsWith(' 00:00')) return wall;
+  return `${shanghaiDate(new Date(instant.getTime() - 1))} 24:00`;
+}

@@ -8,6 +8,7 @@ import { WorkflowService } from './workflow.service';
 import { TasksService } from './tasks.service';
 import { CaseAccess } from './case-access';
 import { DocumentsService } from '../documents/documents.service';
+import { CaseRecord } from './entities';
 
 const api = API.cases;
 
@@ -24,7 +25,8 @@ export class CasesController {
   async create({ input, user, em, audit }: Call<typeof api.create>) {
     const row = await this.cases.create(em, user, input.body);
     Object.assign(audit, { targetType: 'case', targetId: row.id });
-    return this.cases.detail(em, user, row);
+    // Read back what was stored: the version moved with every update of the row.
+    return this.cases.detail(em, user, await em.findOneByOrFail(CaseRecord, { id: row.id }));
   }
 
   @Endpoint(api.list)
@@ -40,7 +42,7 @@ export class CasesController {
   @Endpoint(api.act)
   async act({ input, user, em, audit }: Call<typeof api.act>) {
     const row = await this.workflow.perform(em, user, input.params.id, input.body, audit);
-    return this.cases.detail(em, user, row);
+    return this.cases.detail(em, user, await em.findOneByOrFail(CaseRecord, { id: row.id }));
   }
 
   @Endpoint(api.uploadDocuments)

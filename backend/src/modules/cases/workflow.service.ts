@@ -10,7 +10,7 @@ import { DirectoryService } from '../directory/directory.service';
 import { DeadlinesService } from '../deadlines/deadlines.service';
 import { CaseAccess, ROLE_PARTY } from './case-access';
 import { AppError } from '../../common/app-error';
-import { Clock, shanghaiMinute } from '../../common/clock';
+import { Clock, dueText } from '../../common/clock';
 import type { AuthUser } from '../auth/auth.service';
 import type { AuditNote } from '../../common/endpoint';
 import { RemindersService } from '../reminders/reminders.service';
@@ -96,7 +96,8 @@ export class WorkflowService {
     }
     receivers.delete(user.orgId);
     const actorOrg = await this.directory.currentOrgName(em, user.orgId);
-    const body = `${actorOrg}：${def.label}${input.urgeKind ? `（${input.urgeKind}）` : ''}${input.reason ? `。${input.reason}` : ''}${deadlineNote}`.slice(0, 1000);
+    const reason = input.reason?.replace(/[。．.\s]+$/u, '');
+    const body = `${actorOrg}：${def.label}${input.urgeKind ? `（${input.urgeKind}）` : ''}${reason ? `。${reason}` : ''}${deadlineNote}`.slice(0, 1000);
     if (receivers.size) {
       await em.insert(Notification, [...receivers].map((orgId) => ({
         orgId, caseId: row.id, eventId: event.id, title: `${row.platformNo} ${row.title}：${def.label}`.slice(0, 200), body,
@@ -212,6 +213,6 @@ export class WorkflowService {
       startedAt: now, dueAt: due?.dueAt ?? null, dueFlagged: due?.flagged ?? false, flagReason: due?.flagReason ?? null,
       status: 'open', openedByEventId: event.id,
     });
-    return due ? `。办理期限：${shanghaiMinute(due.dueAt)}前${due.flagged ? '（期限待核）' : ''}` : '';
+    return due ? `。办理期限：${dueText(due.dueAt)}前${due.flagged ? '（期限待核）' : ''}` : '';
   }
 }

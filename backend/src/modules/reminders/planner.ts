@@ -7,7 +7,7 @@ import { validOn } from '../../common/days';
 import { Reminder, ReminderLog, SmsPreference, type ReminderKind } from './entities';
 import type { AppConfig } from '../../config/env';
 import type { WorkCalendar } from '../deadlines/calendar';
-import { shanghaiDate, shanghaiMinute, HOUR, MINUTE } from '../../common/clock';
+import { shanghaiDate, dueText, HOUR, MINUTE } from '../../common/clock';
 
 const OFFICERS: Record<string, Role[]> = {
   行政执法机关: ['agency_officer', 'agency_head'], 公安机关: ['police_officer', 'police_head'], 人民检察院: ['procurator'],
@@ -88,7 +88,7 @@ export class ReminderPlanner {
       const c = cases.get(d.task.caseId);
       if (!c) continue;
       const params = {
-        org: orgNames.get(d.task.orgId) ?? '', caseNo: c.platformNo, task: d.task.title, due: d.task.dueAt ? shanghaiMinute(d.task.dueAt) : '',
+        org: orgNames.get(d.task.orgId) ?? '', caseNo: c.platformNo, task: d.task.title, due: d.task.dueAt ? dueText(d.task.dueAt) : '',
       };
       const text = reminderText(d.kind, params);
       const base = `task:${d.task.id}:${d.kind}:${d.window}`;
