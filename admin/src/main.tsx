@@ -3,13 +3,13 @@ import { createRoot } from 'react-dom/client'
 import { App as AntdApp, ConfigProvider } from 'antd'
 import zhCN from 'antd/locale/zh_CN'
 
-import LoginPage from './LoginPage'
+import App from './App'
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ConfigProvider locale={zhCN}>
       <AntdApp>
-        <LoginPage />
+        <App />
       </AntdApp>
     </ConfigProvider>
   </StrictMode>,

@@ -1,6 +1,10 @@
+import * as path from 'path'
 import { defineConfig, type UserConfigExport } from '@tarojs/cli'
 import devConfig from './dev'
 import prodConfig from './prod'
+
+// The shared contract is consumed as source (types and values: labels, the process definition).
+const CONTRACTS_SRC = path.resolve(__dirname, '../../contracts/src')
 
 // https://docs.taro.zone/docs/next/config
 export default defineConfig<'webpack5'>(async (merge) => {
@@ -19,6 +23,9 @@ export default defineConfig<'webpack5'>(async (merge) => {
     outputRoot: `dist/${process.env.TARO_ENV ?? 'h5'}`,
     // 政务钉钉: `taro build --type dd` (alipay mini-program syntax with the `dd` global).
     plugins: ['@tarojs/plugin-platform-alipay-dd'],
+    alias: {
+      '@lfxj/contracts': path.join(CONTRACTS_SRC, 'index.ts'),
+    },
     defineConstants: {
       API_BASE: JSON.stringify(process.env.TARO_APP_API_BASE ?? ''),
     },
@@ -32,6 +39,8 @@ export default defineConfig<'webpack5'>(async (merge) => {
       enable: false,
     },
     mini: {
+      // Files outside src/ are not compiled unless listed (the contract is TypeScript).
+      compile: { include: [CONTRACTS_SRC] },
       postcss: {
         pxtransform: {
           enable: true,
@@ -49,6 +58,7 @@ export default defineConfig<'webpack5'>(async (merge) => {
     h5: {
       // Served by the backend under /h5/ (see backend/src/common/web.middleware.ts).
       publicPath: '/h5/',
+      compile: { include: [CONTRACTS_SRC] },
       router: { mode: 'hash' },
       staticDirectory: 'static',
       output: {
@@ -82,6 +92,15 @@ export default defineConfig<'webpack5'>(async (merge) => {
       webpackChain(chain) {
         // React + Taro runtime alone exceed webpack's 244 KiB hint; the warning is noise here.
         chain.performance.hints(false)
+        // Taro splits only initial chunks: every lazily loaded page would carry its own copy of
+        // what pages share (the contract with zod, the request layer, components). One shared chunk.
+        const split = chain.optimization.get('splitChunks')
+        if (split) {
+          chain.optimization.splitChunks({
+            ...split,
+            cacheGroups: { ...split.cacheGroups, pages: { chunks: 'async', minChunks: 2, name: 'pages-shared', priority: 5, reuseExistingChunk: true } },
+          })
+        }
       },
     },
   }

@@ -80,3 +80,72 @@ export async function openBrowser(): Promise<{ context: BrowserContext; close: (
 }
 
 export const ARTIFACTS = path.join(REPO, 'tests/artifacts');
+
+/* ------------------------------------------------------------------ API helpers for browser tests */
+
+/** A password that fits the rules for every demo account (≥8, 3 classes, no account name). */
+export const NEW_PASSWORD = 'Lfxj#Browser2026';
+
+/** A small but real PDF (the backend recognises files by their content). */
+export const pdf = (text: string): Buffer =>
+  Buffer.from(`%PDF-1.4\n% ${text}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`);
+
+export interface Tokens {
+  accessToken: string;
+  refreshToken: string;
+  mustChangePassword: boolean;
+}
+
+/** Calls the platform's API over HTTP as a logged-in user: to set up a case faster than through the UI. */
+export class ApiClient {
+  constructor(readonly baseUrl: string, readonly tokens: Tokens) {}
+
+  static async login(baseUrl: string, username: string, password: string): Promise<ApiClient> {
+    const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+    });
+    if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
+    return new ApiClient(baseUrl, (await res.json()) as Tokens);
+  }
+
+  /** Logs in with the printed temporary password and sets NEW_PASSWORD (or logs in with NEW_PASSWORD if that was done). */
+  static async ready(platform: Platform, username: string): Promise<ApiClient> {
+    const temporary = platform.demo.get(username);
+    if (!temporary) throw new Error(`no demo account ${username}`);
+    const first = await ApiClient.login(platform.baseUrl, username, temporary).catch(() => null);
+    if (!first) return ApiClient.login(platform.baseUrl, username, NEW_PASSWORD);
+    if (!first.tokens.mustChangePassword) return first;
+    const changed = await first.call<Tokens>('POST', '/auth/password', { oldPassword: temporary, newPassword: NEW_PASSWORD });
+    return new ApiClient(platform.baseUrl, changed);
+  }
+
+  async call<T = Record<string, unknown>>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.baseUrl}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.tokens.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  async upload(caseId: number, docType: string, files: Array<[string, Buffer]>): Promise<number[]> {
+    const form = new FormData();
+    for (const [name, data] of files) form.append('file', new Blob([new Uint8Array(data)], { type: 'application/pdf' }), name);
+    const res = await fetch(`${this.baseUrl}/api/v1/cases/${caseId}/documents?docType=${docType}`, {
+      method: 'POST', headers: { authorization: `Bearer ${this.tokens.accessToken}` }, body: form,
+    });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`upload ${docType}: ${res.status} ${text}`);
+    return (JSON.parse(text) as Array<{ id: number }>).map((d) => d.id);
+  }
+
+  /** Uploads one PDF per document type the step requires, then takes the step with the case's current version. */
+  async step(caseId: number, transition: string, docTypes: string[] = [], extra: Record<string, unknown> = {}) {
+    const documentIds: number[] = [];
+    for (const type of docTypes) documentIds.push(...(await this.upload(caseId, type, [[`${type}.pdf`, pdf(`${transition} ${type}`)]])));
+    const { version } = await this.call<{ version: number }>('GET', `/cases/${caseId}`);
+    return this.call<{ state: string; version: number }>('POST', `/cases/${caseId}/actions`, { transition, version, documentIds, ...extra });
+  }
+}

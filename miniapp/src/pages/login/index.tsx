@@ -1,15 +1,36 @@
 import { useState } from 'react'
+import Taro, { useLoad } from '@tarojs/taro'
 import { Button, Input, Text, View } from '@tarojs/components'
 
-import { ApiRequestError, login, type LoginResponse } from '../../api'
+import { ApiRequestError, PAGES, currentUser, login, mustChangePassword, type LoginResponse } from '../../api'
+import { CASE_WORKER_ROLES } from '../../lib/model'
 import './index.css'
+
+/** Where a logged-in user goes: the password page first, then the inbox (case workers only). */
+function nextPage(user: LoginResponse['user'], mustChange: boolean): string | null {
+  if (mustChange) return PAGES.password
+  return user.roles.some((r) => CASE_WORKER_ROLES.includes(r)) ? PAGES.inbox : null
+}
 
 export default function Login() {
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
   const [error, setError] = useState('')
   const [loading, setLoading] = useState(false)
-  const [session, setSession] = useState<LoginResponse | null>(null)
+  const [session, setSession] = useState<LoginResponse['user'] | null>(null)
+
+  const go = (user: LoginResponse['user'], mustChange: boolean) => {
+    const next = nextPage(user, mustChange)
+    if (next === PAGES.inbox) void Taro.switchTab({ url: next })
+    else if (next) void Taro.redirectTo({ url: next })
+    else setSession(user)
+  }
+
+  useLoad((params: Record<string, string | undefined>) => {
+    if (params.msg) setError(decodeURIComponent(params.msg))
+    const user = currentUser()
+    if (user) go(user, mustChangePassword())
+  })
 
   const submit = async () => {
     if (loading) return
@@ -19,7 +40,9 @@ export default function Login() {
     setError('')
     setLoading(true)
     try {
-      setSession(await login(name, password))
+      const body = await login(name, password)
+      setPassword('')
+      go(body.user, body.mustChangePassword)
     } catch (err) {
       setError(err instanceof ApiRequestError ? err.message : '登录失败，请稍后重试')
     } finally {
@@ -32,9 +55,9 @@ export default function Login() {
       <View className='login'>
         <View className='login__card'>
           <Text className='login__title'>两法衔接平台</Text>
-          <Text className='login__welcome'>欢迎，{session.user.displayName}</Text>
-          <Text className='login__hint'>{session.user.orgName}</Text>
-          {session.mustChangePassword && <Text className='login__error'>请先修改临时密码</Text>}
+          <Text className='login__welcome'>欢迎，{session.displayName}</Text>
+          <Text className='login__hint'>{session.orgName}</Text>
+          <Text className='login__hint'>本账号不办理案件，请使用平台管理后台</Text>
         </View>
       </View>
     )

@@ -1,0 +1,4 @@
+export default definePageConfig({
+  navigationBarTitleText: '案件',
+  enablePullDownRefresh: true,
+})

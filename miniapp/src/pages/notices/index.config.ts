@@ -1,0 +1,4 @@
+export default definePageConfig({
+  navigationBarTitleText: '通报',
+  enablePullDownRefresh: true,
+})
