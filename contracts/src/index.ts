@@ -6,3 +6,4 @@ export * from './api';
 export * from './password';
 export * from './mask';
 export * from './process';
+export * from './time';

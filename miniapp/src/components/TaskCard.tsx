@@ -2,7 +2,7 @@ import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
 
 import { stateLabel, type TaskView } from '../lib/model'
-import { shanghaiTime } from '../lib/time'
+import { dueTime, shanghaiTime } from '../lib/time'
 
 const DAY_MS = 24 * 3_600_000
 
@@ -29,7 +29,7 @@ export default function TaskCard({ task, showCase, onOpen }: { task: TaskView; s
         <View className='grow'>
           {task.dueAt ? (
             <Text className={task.overdue ? 'danger' : ''}>
-              办理期限<Text className='task__due-time'>{shanghaiTime(task.dueAt)}</Text>
+              办理期限<Text className='task__due-time'>{dueTime(task.dueAt)}</Text>
             </Text>
           ) : (
             <Text className='muted'>无法定期限</Text>

@@ -1,15 +1,17 @@
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000
+import { shanghaiMinute, dueText } from '@lfxj/contracts'
 
-/**
- * An instant shown as Asia/Shanghai wall time, `YYYY-MM-DD HH:mm`. China has had no daylight
- * saving since 1991, so a fixed +08:00 is exact and works on mini-program engines without Intl
- * time zones.
- */
+/** An instant shown as Asia/Shanghai wall time, `YYYY-MM-DD HH:mm` (the contract's formatting). */
 export function shanghaiTime(iso: string | null | undefined): string {
   if (!iso) return ''
   const ms = Date.parse(iso)
-  if (Number.isNaN(ms)) return ''
-  return new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ')
+  return Number.isNaN(ms) ? '' : shanghaiMinute(new Date(ms))
+}
+
+/** A deadline: one ending at Shanghai midnight reads as 24:00 of its last day, like the SMS and 通报. */
+export function dueTime(iso: string | null | undefined): string {
+  if (!iso) return ''
+  const ms = Date.parse(iso)
+  return Number.isNaN(ms) ? '' : dueText(new Date(ms))
 }
 
 /** File sizes as officers read them. */
