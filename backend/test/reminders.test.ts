@@ -105,10 +105,16 @@ test('quiet hours defer SMS to the morning; several messages for one person beco
 test('across a holiday: overdue reminders come on working days (and the 调休 Saturday) only', async () => {
   const { task } = await receivedAt('2026-09-28T02:00:00Z', 'RM-005'); // Mon 09-28; 3 days → 10-01 国庆 → 10-08
   expect(task.dueAt).toBe('2026-10-08T16:00:00.000Z');
-  for (const day of ['2026-10-02', '2026-10-05', '2026-10-09', '2026-10-10', '2026-10-11', '2026-10-12']) {
+  // 75 % of the window falls on 10-06, inside the holiday: it is moved to the last working day before it.
+  at('2026-09-30T01:00:00Z');
+  await reminders.scan();
+  expect((await rows("task_id = ? AND kind = 'due_soon' AND channel = 'inapp'", [task.id])).map((r) => r.dedupe_key.split(':')[3])).toEqual(['p75']);
+  for (const day of ['2026-10-02', '2026-10-05', '2026-10-08', '2026-10-09', '2026-10-10', '2026-10-11', '2026-10-12']) {
     at(`${day}T02:00:00Z`);
     await reminders.scan();
   }
+  // 24 h before the deadline is 10-08 00:00, a working day: told then (by SMS at 08:00, after the quiet hours).
+  expect((await rows("task_id = ? AND kind = 'due_soon' AND channel = 'inapp'", [task.id])).map((r) => r.dedupe_key.split(':')[3])).toEqual(['p75', 'h24']);
   const windows = (await rows("task_id = ? AND kind = 'overdue' AND channel = 'inapp'", [task.id])).map((r) => r.dedupe_key.split(':')[3]);
   expect(windows).toEqual(['2026-10-09', '2026-10-10', '2026-10-12']);
   await reminders.drain();

@@ -3,7 +3,7 @@ import type { Role } from '@lfxj/contracts';
 import { CaseTask, CaseRecord, Notification } from '../cases/entities';
 import { User, UserRole, OrgContact } from '../users/entities';
 import { Organisation, OrgName } from '../directory/entities';
-import { validOn } from '../../common/days';
+import { validOn, addDays } from '../../common/days';
 import { Reminder, ReminderLog, SmsPreference, type ReminderKind } from './entities';
 import type { AppConfig } from '../../config/env';
 import type { WorkCalendar } from '../deadlines/calendar';
@@ -58,8 +58,11 @@ export class ReminderPlanner {
           ...this.cfg.reminders.dueSoonHours.map((h) => ({ at: due - h * HOUR, label: `h${h}` })),
           ...this.cfg.reminders.dueSoonFractions.map((f) => ({ at: start + f * (due - start), label: `p${Math.round(f * 100)}` })),
         ];
-        // A point at (or before) the task's start would only repeat the new-task reminder.
-        for (const p of points) if (p.at > start + MINUTE && now.getTime() >= p.at) dues.push({ task, kind: 'due_soon', window: p.label });
+        for (const p of points) {
+          const at = this.onWorkingDay(p.at, start, calendar);
+          // A point at (or before) the task's start would only repeat the new-task reminder.
+          if (at > start + MINUTE && now.getTime() >= at) dues.push({ task, kind: 'due_soon', window: p.label });
+        }
       } else {
         // Overdue: at once, then again each working day until done; the head is told too.
         const window = calendar.isWorkday(today) ? today : now.getTime() - due < 24 * HOUR ? 'first' : null;
@@ -71,6 +74,22 @@ export class ReminderPlanner {
     }
     if (!dues.length) return 0;
     return this.write(em, dues, now);
+  }
+
+  /**
+   * A due-soon point on a rest day moves to 08:00 of the last working day before it, so people
+   * are told before a holiday rather than during it (never earlier than the task's start).
+   */
+  private onWorkingDay(at: number, start: number, calendar: WorkCalendar): number {
+    let day = shanghaiDate(new Date(at));
+    if (calendar.isWorkday(day)) return at;
+    for (let i = 0; i < 30; i++) {
+      day = addDays(day, -1);
+      const morning = Date.parse(`${day}T08:00:00+08:00`);
+      if (morning <= start) return at;
+      if (calendar.isWorkday(day)) return morning;
+    }
+    return at;
   }
 
   private async write(em: EntityManager, dues: Due[], now: Date): Promise<number> {
