@@ -1,43 +1,27 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { startPlatform, openBrowser, ARTIFACTS, NEW_PASSWORD, type Platform } from './platform';
+import { usePlatformAndBrowser, screenshot, NEW_PASSWORD } from './platform';
 
 /* The admin console: forced password change, then the process definition and the regulations library. */
 
-let platform: Platform;
-let browser: { context: BrowserContext; close: () => Promise<void> };
-
-beforeAll(async () => {
-  platform = await startPlatform();
-  browser = await openBrowser();
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-});
-afterAll(async () => {
-  await browser?.close();
-  await platform?.stop();
-});
-
-const shot = (page: Page, name: string, fullPage = true) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage });
+const run = usePlatformAndBrowser();
 
 test('admin console: password change, 流程定义 with the transfer documents, 法律法规 with a repealed document', async () => {
-  const page = await browser.context.newPage();
+  const page = await run.browser.context.newPage();
   await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(`${platform.baseUrl}/admin/`);
+  await page.goto(`${run.platform.baseUrl}/admin/`);
   await page.getByPlaceholder('请输入用户名').fill('sysadmin');
-  await page.getByPlaceholder('请输入密码').fill(platform.demo.get('sysadmin')!);
+  await page.getByPlaceholder('请输入密码').fill(run.platform.demo.get('sysadmin')!);
   await page.getByRole('button', { name: /登\s*录/ }).click();
 
   // Forced change of the temporary password, with the contract's rules shown as the user types.
   await page.getByText('请先修改临时密码').waitFor();
   await page.getByText('欢迎，系统管理员').waitFor();
-  await page.getByPlaceholder('请输入原密码').fill(platform.demo.get('sysadmin')!);
+  await page.getByPlaceholder('请输入原密码').fill(run.platform.demo.get('sysadmin')!);
   await page.getByPlaceholder('请输入新密码').fill('abc');
   await page.getByText('长度不少于 8 位').waitFor();
   await page.getByText('须包含大写字母、小写字母、数字、符号中的至少三类').waitFor();
   await page.getByPlaceholder('请输入新密码').fill('Sysadmin#2026');
   await page.getByText('不得包含用户名').waitFor();
-  await shot(page, 'admin-password', false);
+  await screenshot(page, 'admin-password', false);
   await page.getByPlaceholder('请输入新密码').fill(NEW_PASSWORD);
   await page.getByPlaceholder('请再次输入新密码').fill(NEW_PASSWORD);
   await page.getByRole('button', { name: /确认修改/ }).click();
@@ -63,21 +47,21 @@ test('admin console: password change, 流程定义 with the transfer documents, 
   expect(approve).toContain('24小时');
   const waiting = (await page.locator('.process-states tr', { hasText: 'transferred' }).first().textContent()) ?? '';
   expect(waiting).toContain('公安机关');
-  await shot(page, 'admin-process', false);
+  await screenshot(page, 'admin-process', false);
   await transfer.scrollIntoViewIfNeeded();
-  await shot(page, 'admin-process-transfer', false);
+  await screenshot(page, 'admin-process-transfer', false);
 
   // 法律法规: find 公通字〔2010〕23号 by its number; it has been repealed.
   await page.getByRole('menuitem', { name: /法律法规/ }).click();
   await page.locator('.ant-table-row').first().waitFor();
-  await shot(page, 'admin-regulations-all', false);
+  await screenshot(page, 'admin-regulations-all', false);
   await page.getByPlaceholder(/关键字/).fill('公通字〔2010〕23号');
   await page.getByRole('button', { name: /搜\s*索/ }).click();
   const found = page.locator('.ant-table-row', { hasText: '公通字〔2010〕23号' });
   await found.waitFor();
   await expect(page.locator('.ant-table-row').count()).resolves.toBe(1);
   await expect(found.locator('.ant-tag', { hasText: '已废止' }).count()).resolves.toBe(1);
-  await shot(page, 'admin-regulations');
+  await screenshot(page, 'admin-regulations');
 
   // The status filter narrows the list to what is repealed.
   await page.getByPlaceholder(/关键字/).fill('');

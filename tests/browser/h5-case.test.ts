@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { startPlatform, openBrowser, ARTIFACTS, ApiClient, NEW_PASSWORD, pdf, type Platform } from './platform';
+import type { Locator, Page } from 'playwright-core';
+import { usePlatformAndBrowser, ARTIFACTS, ApiClient, NEW_PASSWORD, pdf } from './platform';
 
 /*
  * The H5 build on a phone: an agency officer transfers a case to the police with the five
@@ -9,18 +9,7 @@ import { startPlatform, openBrowser, ARTIFACTS, ApiClient, NEW_PASSWORD, pdf, ty
  * agency reads the police's receipt among its 通报. Steps before the transfer go through the API.
  */
 
-let platform: Platform;
-let browser: { context: BrowserContext; close: () => Promise<void> };
-
-beforeAll(async () => {
-  platform = await startPlatform();
-  browser = await openBrowser();
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-});
-afterAll(async () => {
-  await browser?.close();
-  await platform?.stop();
-});
+const run = usePlatformAndBrowser();
 
 const PHONE = { width: 390, height: 844 };
 
@@ -52,7 +41,7 @@ const TRANSFER_DOCS: Array<[string, string]> = [
 ];
 
 async function login(page: Page, username: string, password: string) {
-  await page.goto(`${platform.baseUrl}/h5/`);
+  await page.goto(`${run.platform.baseUrl}/h5/`);
   await seen(page.locator('.login__input input')).waitFor();
   await page.locator('.login__input input').nth(0).fill(username);
   await page.locator('.login__input input').nth(1).fill(password);
@@ -61,7 +50,7 @@ async function login(page: Page, username: string, password: string) {
 
 /** First login with the printed temporary password: the app insists on a new one first. */
 async function firstLogin(page: Page, username: string, name: string) {
-  await login(page, username, platform.demo.get(username)!);
+  await login(page, username, run.platform.demo.get(username)!);
   await text(page, '请先修改临时密码').waitFor();
   await text(page, `欢迎，${name}`).waitFor();
   // The contract's password rules show as the user types.
@@ -71,7 +60,7 @@ async function firstLogin(page: Page, username: string, name: string) {
   await page.locator('.pw-new input').fill(`${username}#A2026x`);
   await text(page, '不得包含用户名').waitFor();
   if (username === 'ft.scjg') await shot(page, 'h5-password');
-  await page.locator('.pw-old input').fill(platform.demo.get(username)!);
+  await page.locator('.pw-old input').fill(run.platform.demo.get(username)!);
   await page.locator('.pw-new input').fill(NEW_PASSWORD);
   await text(page, '符合密码规则').waitFor();
   await page.locator('.pw-confirm input').fill(NEW_PASSWORD);
@@ -86,7 +75,7 @@ async function logout(page: Page) {
 }
 
 test('phone: transfer to the police with five documents, the police sign the receipt, the agency is told', async () => {
-  const page = await browser.context.newPage();
+  const page = await run.browser.context.newPage();
   await page.setViewportSize(PHONE);
 
   // The agency officer's first login: forced password change, then an empty inbox.
@@ -95,8 +84,8 @@ test('phone: transfer to the police with five documents, the police sign the rec
   await shot(page, 'h5-inbox-empty');
 
   // Record the case, report it and have the head approve it, over the API with the changed passwords.
-  const agency = await ApiClient.login(platform.baseUrl, 'ft.scjg', NEW_PASSWORD);
-  const head = await ApiClient.ready(platform, 'ft.scjg.head');
+  const agency = await ApiClient.login(run.platform.baseUrl, 'ft.scjg', NEW_PASSWORD);
+  const head = await ApiClient.ready(run.platform, 'ft.scjg.head');
   const created = await agency.call<{ id: number; platformNo: string }>('POST', '/cases', {
     agencyCaseNo: '深福市监罚〔2026〕88号', title: '某某贸易有限公司销售假冒注册商标的商品案', suspectedOffence: '销售假冒注册商标的商品罪',
     amountInvolved: '168000.00', facts: '经查，当事人在福田区某商场销售假冒注册商标的运动鞋，货值金额十六万八千元。',
@@ -191,7 +180,7 @@ test('phone: transfer to the police with five documents, the police sign the rec
   await logout(page);
 
   // The procuratorate signs the filing (备案) over the API.
-  const procurator = await ApiClient.ready(platform, 'ft.jcy');
+  const procurator = await ApiClient.ready(run.platform, 'ft.jcy');
   const filings = await procurator.call<{ items: Array<{ id: number; caseId: number }> }>('GET', '/filings?signed=false');
   const filing = filings.items.find((f) => f.caseId === created.id)!;
   await procurator.call('POST', `/filings/${filing.id}/sign`);
@@ -220,9 +209,9 @@ test('phone: transfer to the police with five documents, the police sign the rec
 }, 240_000);
 
 test('phone: record a case in the UI, find it under 案件, and a concurrent change answers with a clear conflict', async () => {
-  const page = await browser.context.newPage();
+  const page = await run.browser.context.newPage();
   await page.setViewportSize(PHONE);
-  await page.goto(`${platform.baseUrl}/h5/`);
+  await page.goto(`${run.platform.baseUrl}/h5/`);
   await page.evaluate(() => localStorage.clear());
   await login(page, 'ft.scjg', NEW_PASSWORD);
   await seen(page.locator('.inbox__counts')).waitFor();
@@ -267,7 +256,7 @@ test('phone: record a case in the UI, find it under 案件, and a concurrent cha
   await action.locator('.doc-req[data-doctype="transfer_report"] input[type=file]')
     .setInputFiles({ name: '移送报告.pdf', mimeType: 'application/pdf', buffer: pdf('移送报告') });
   await action.locator('.doc-req__name', { hasText: '移送报告.pdf' }).waitFor();
-  const agency = await ApiClient.login(platform.baseUrl, 'ft.scjg', NEW_PASSWORD);
+  const agency = await ApiClient.login(run.platform.baseUrl, 'ft.scjg', NEW_PASSWORD);
   const found = await agency.call<{ items: Array<{ id: number }> }>('GET', `/cases?no=${encodeURIComponent(platformNo)}`);
   await agency.step(found.items[0].id, 'refer_lead', [], { reason: '当事人反映有公职人员参与，移送线索。' });
   await action.locator('.action-form__submit').click();

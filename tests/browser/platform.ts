@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const REPO = path.resolve(__dirname, '../..');
 
@@ -148,4 +148,27 @@ export class ApiClient {
     const { version } = await this.call<{ version: number }>('GET', `/cases/${caseId}`);
     return this.call<{ state: string; version: number }>('POST', `/cases/${caseId}/actions`, { transition, version, documentIds, ...extra });
   }
+}
+
+/**
+ * One running platform and one browser for a test file: started before its tests, stopped after.
+ * Read `run.platform` and `run.browser` inside tests (they are set once `beforeAll` has run).
+ */
+export function usePlatformAndBrowser() {
+  const run = {} as { platform: Platform; browser: { context: BrowserContext; close: () => Promise<void> } };
+  beforeAll(async () => {
+    run.platform = await startPlatform();
+    run.browser = await openBrowser();
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await run.browser?.close();
+    await run.platform?.stop();
+  });
+  return run;
+}
+
+/** A screenshot into tests/artifacts/ (not committed), to look at what the page shows a person. */
+export function screenshot(page: Page, name: string, fullPage = true) {
+  return page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage });
 }
