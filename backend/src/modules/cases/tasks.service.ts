@@ -137,9 +137,7 @@ export class TasksService {
     if (q.signed === 'true') qb.andWhere('f.signed_at IS NOT NULL');
     if (q.signed === 'false') qb.andWhere('f.signed_at IS NULL');
     const [rows, total] = await qb.orderBy('f.id', 'DESC').skip((q.page - 1) * q.pageSize).take(q.pageSize).getManyAndCount();
-    const items = [];
-    for (const f of rows) items.push(await this.cases.filingView(em, f));
-    return { items, total, page: q.page, pageSize: q.pageSize };
+    return { items: await this.cases.filingViews(em, rows), total, page: q.page, pageSize: q.pageSize };
   }
 
   /** The filing procuratorate signs for a 备案; the agency sees that it was signed and when. */
