@@ -16,4 +16,17 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  {
+    // One gate to the database (backend/src/common/db.ts): nothing else opens transactions or
+    // reaches for a connection, so SQLite writes stay queued and MySQL deadlocks are retried.
+    files: ['backend/src/**/*.ts', 'backend/test/**/*.ts'],
+    ignores: ['backend/src/common/db.ts', 'backend/src/db/**', 'backend/src/cli/run.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: "MemberExpression[property.name='manager']", message: '数据库访问须经过 Db（common/db.ts）：不得直接使用 .manager' },
+        { selector: "CallExpression[callee.property.name='transaction']:not([callee.object.name='db']):not([callee.object.property.name='db'])", message: '事务只能通过 Db.transaction 开启' },
+        { selector: "MemberExpression[property.name=/^(createQueryRunner|queryRunner|getDataSource|dataSourceManager)$/]", message: '数据库访问须经过 Db（common/db.ts）' },
+      ],
+    },
+  },
 );

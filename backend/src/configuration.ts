@@ -26,7 +26,7 @@ export class MainConfiguration implements ILifeCycle {
     this.app.useMiddleware([RequestMiddleware, WebMiddleware]);
     this.app.useFilter([ErrorFilter]);
     // Migrations are the only way the schema changes (synchronize is off).
-    await this.db.ds.runMigrations({ transaction: 'each' });
+    await this.db.migrate();
     if (this.cfg.seedOnStart) await this.seeder.run({ demoAccounts: this.cfg.seedDemoAccounts, print: true });
   }
 

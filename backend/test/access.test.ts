@@ -125,7 +125,7 @@ describe('people who leave', () => {
     const login = await t.http().post('/api/v1/auth/login').send({ username: 'leaver', password: PASSWORD });
     expect(login.status).toBe(403);
     expect(login.body.code).toBe('ACCOUNT_INACTIVE');
-    const contacts = await t.em.query('SELECT user_id FROM org_contact WHERE org_id = ?', [orgId]);
+    const contacts = await t.sql('SELECT user_id FROM org_contact WHERE org_id = ?', [orgId]);
     expect(contacts.map((c: { user_id: number }) => Number(c.user_id))).toEqual([successor.id]);
   });
 

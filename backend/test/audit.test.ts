@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 const rows = (where = '1=1', params: unknown[] = []) =>
-  t.em.query(`SELECT id, action, outcome, user_id, username, details, hash FROM audit_log WHERE ${where} ORDER BY id`, params);
+  t.sql(`SELECT id, action, outcome, user_id, username, details, hash FROM audit_log WHERE ${where} ORDER BY id`, params);
 
 test('logins, failures and writes are recorded with who, what, outcome and address; secrets never', async () => {
   await t.http().post('/api/v1/auth/login').send({ username: 'sysadmin', password: 'Wrong#Pass123' });
@@ -42,22 +42,22 @@ test('logins, failures and writes are recorded with who, what, outcome and addre
 test('the database refuses to change a sealed row or delete a recent one', async () => {
   await audit.seal();
   const [row] = await rows();
-  await expect(t.em.query("UPDATE audit_log SET outcome = 'success' WHERE id = ?", [row.id])).rejects.toThrow(/只能追加/);
-  await expect(t.em.query('DELETE FROM audit_log WHERE id = ?', [row.id])).rejects.toThrow(/180 天/);
+  await expect(t.sql("UPDATE audit_log SET outcome = 'success' WHERE id = ?", [row.id])).rejects.toThrow(/只能追加/);
+  await expect(t.sql('DELETE FROM audit_log WHERE id = ?', [row.id])).rejects.toThrow(/180 天/);
   // Whoever has the rights to drop the triggers is still caught by the hash chain (below).
-  await t.em.query('DROP TRIGGER audit_log_append_only');
-  await t.em.query('DROP TRIGGER audit_log_retention');
+  await t.sql('DROP TRIGGER audit_log_append_only');
+  await t.sql('DROP TRIGGER audit_log_retention');
 });
 
 test('deleting a row breaks the chain at the next one', async () => {
   await audit.seal();
-  const all = await t.em.query('SELECT * FROM audit_log ORDER BY id');
+  const all = await t.sql('SELECT * FROM audit_log ORDER BY id');
   const victim = all[1];
-  await t.em.query('DELETE FROM audit_log WHERE id = ?', [victim.id]);
+  await t.sql('DELETE FROM audit_log WHERE id = ?', [victim.id]);
   expect(await audit.verify()).toMatchObject({ ok: false, firstBrokenId: Number(all[2].id) });
   // Put it back exactly as it was: the chain is whole again.
   const columns = Object.keys(victim);
-  await t.em.query(`INSERT INTO audit_log (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, columns.map((c) => victim[c]));
+  await t.sql(`INSERT INTO audit_log (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, columns.map((c) => victim[c]));
   expect((await audit.verify()).ok).toBe(true);
 });
 
@@ -70,7 +70,7 @@ test('editing any row by hand makes audit:verify fail at that row', async () => 
   expect(lines[0]).toContain('校验通过');
 
   const victim = all[Math.floor(all.length / 2)];
-  await t.em.query("UPDATE audit_log SET outcome = 'success', details = '{}' WHERE id = ?", [victim.id]);
+  await t.sql("UPDATE audit_log SET outcome = 'success', details = '{}' WHERE id = ?", [victim.id]);
   const result = await auditVerify((l) => lines.push(l));
   expect(result.ok).toBe(false);
   expect(result.firstBrokenId).toBe(Number(victim.id));

@@ -44,7 +44,7 @@ export function caseClient(t: TestApp) {
   };
   const notifications = async (who: TokenPair) => (await t.http().get('/api/v1/notifications?pageSize=100').set(bearer(who))).body;
   const counts = async () => {
-    const n = async (table: string) => Number((await t.em.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+    const n = async (table: string) => Number((await t.sql(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
     return { events: await n('case_event'), tasks: await n('case_task'), notifications: await n('notification'), filings: await n('filing') };
   };
   return { upload, get, act, step, create, notifications, counts };

@@ -3,6 +3,7 @@ import { randomBytes } from 'crypto';
 import { loadConfig, type AppConfig } from '../src/config/env';
 import { dataSourceOptions } from '../src/db/options';
 import { Reminder } from '../src/modules/reminders/entities';
+import { Db } from '../src/common/db';
 import { OutboxSender } from '../src/modules/reminders/sender';
 import { AliyunSmsDriver } from '../src/modules/reminders/sms';
 import { startFakeSms, type FakeSms } from './support-sms-server';
@@ -53,7 +54,7 @@ afterAll(async () => {
 
 test('1,000 reminders, two instances at once, a provider outage in the middle: each sent exactly once', async () => {
   const driver = () => new AliyunSmsDriver({ ...cfg.sms.aliyun, accessKeyId: 'LTAIsmstest', accessKeySecret: 'sms-secret-0123456789', signName: '两法衔接平台', endpoint: sms.endpoint, protocol: 'http' });
-  const senders = sources.map((ds, i) => new OutboxSender(ds, driver(), cfg, `instance-${i}`));
+  const senders = sources.map((ds, i) => new OutboxSender(Db.over(ds), driver(), cfg, `instance-${i}`));
   // The provider fails 40 requests (system errors, then HTTP 500) and then recovers.
   sms.failNext(20, { code: 'isp.SYSTEM_ERROR' });
   sms.failNext(20, { code: 'isp.SYSTEM_ERROR', status: 500 });

@@ -22,21 +22,21 @@ afterAll(async () => {
   await sms.close();
 });
 
-const sender = () => new OutboxSender(t.db.ds, new AliyunSmsDriver({
+const sender = () => new OutboxSender(t.db, new AliyunSmsDriver({
   accessKeyId: 'LTAIsmstest', accessKeySecret: 'sms-secret-0123456789', signName: '两法衔接平台', endpoint: sms.endpoint, protocol: 'http',
 }), cfg, 'test-instance');
 
 async function queue(phone: string, n: number, key: string) {
   const now = t.clock.now();
   for (let i = 0; i < n; i++) {
-    await t.db.ds.createQueryBuilder().insert().into(Reminder).values({
+    await t.db.transaction((em) => em.createQueryBuilder().insert().into(Reminder).values({
       dedupeKey: `${key}:${i}`, kind: 'overdue', channel: 'sms', taskId: null, caseId: null, orgId: null, userId: null, phone,
       templateCode: 'SMS_LFXJ_OVERDUE', params: JSON.stringify({ caseNo: `LF${i}`, task: '审查并决定是否立案', due: '2026-12-04 00:00' }),
       text: `提醒 ${i}`, status: 'pending', attempts: 0, nextAttemptAt: now,
-    }).execute();
+    }).execute());
   }
 }
-const statusOf = async (key: string) => t.db.ds.getRepository(Reminder).findOneByOrFail({ dedupeKey: key });
+const statusOf = async (key: string) => t.db.read((em) => em.findOneByOrFail(Reminder, { dedupeKey: key }));
 
 test('a permanent refusal is recorded with the provider’s code and not retried', async () => {
   await queue('13900001001', 1, 'perm');

@@ -19,7 +19,7 @@ beforeAll(async () => {
   await t.user('po', 'SZ-FT-GA', ['police_officer'], { phone: PHONES.officer });
   await t.user('po.head', 'SZ-FT-GA', ['police_head'], { phone: PHONES.head });
   const retired = await t.user('po.retired', 'SZ-FT-GA', ['police_officer'], { phone: PHONES.retired });
-  await t.em.query("UPDATE app_user SET status = 'retired' WHERE id = ?", [retired.id]);
+  await t.sql("UPDATE app_user SET status = 'retired' WHERE id = ?", [retired.id]);
   await t.user('po.quiet', 'SZ-FT-GA', ['police_officer'], { phone: PHONES.optout });
 });
 afterAll(() => t.stop());
@@ -28,7 +28,7 @@ const at = (iso: string) => t.clock.set(new Date(iso));
 const login = (u: string) => t.login(u);
 const smsTo = (phone: string) => console_.sent.filter((m) => m.phone === phone);
 const rows = (where: string, params: unknown[] = []) =>
-  t.em.query(`SELECT id, kind, channel, status, dedupe_key, phone FROM reminder WHERE ${where} ORDER BY id`, params) as Promise<Array<{ id: number; kind: string; channel: string; status: string; dedupe_key: string; phone: string }>>;
+  t.sql(`SELECT id, kind, channel, status, dedupe_key, phone FROM reminder WHERE ${where} ORDER BY id`, params) as Promise<Array<{ id: number; kind: string; channel: string; status: string; dedupe_key: string; phone: string }>>;
 
 /** A case the police received at `iso` (their 3-day decision task starts then). */
 async function receivedAt(iso: string, no: string) {
@@ -152,7 +152,7 @@ test('operations: the outbox shows counts with masked numbers; a failed message 
 test('a task given to a named officer reminds that officer; when they leave it passes to a colleague', async () => {
   const { task } = await receivedAt('2026-12-22T02:00:00Z', 'RM-007');
   const head = await login('po.head');
-  const officer = await t.em.query("SELECT id FROM app_user WHERE username = 'po'");
+  const officer = await t.sql("SELECT id FROM app_user WHERE username = 'po'");
   const assigned = await t.http().post(`/api/v1/tasks/${task.id}/assignee`).set(bearer(head)).send({ userId: Number(officer[0].id) });
   expect(assigned.status).toBe(200);
   expect(assigned.body.assignee.name).toBe('测试po');

@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const counts = async () => Promise.all(TABLES.map(async (table) => Number((await t.em.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n)));
+const counts = async () => Promise.all(TABLES.map(async (table) => Number((await t.sql(`SELECT COUNT(*) AS n FROM ${table}`))[0].n)));
 
 function call(def: RouteDef, opts: { path?: string; query?: string; body?: unknown; raw?: string }) {
   const url = `/api/v1${opts.path ?? def.path.replace(/:id\b/g, '1')}${opts.query ?? ''}`;

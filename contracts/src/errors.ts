@@ -23,6 +23,8 @@ export const ERRORS = {
   CONFLICT: { status: 409, message: '数据已被修改或已存在，请刷新后重试' },
   RULE_VIOLATION: { status: 422, message: '不符合业务规则' },
   INTERNAL: { status: 500, message: '服务器内部错误，请稍后重试' },
+  /** The database cannot be reached; the answer carries Retry-After. Nothing was changed. */
+  DB_UNAVAILABLE: { status: 503, message: '数据库暂时无法访问，本次操作未执行，请稍后重试' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

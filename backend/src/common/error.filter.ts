@@ -1,6 +1,7 @@
 import { Catch, ILogger, Logger } from '@midwayjs/core';
 import type { Context } from '@midwayjs/koa';
 import { AppError } from './app-error';
+import { classifyDbError } from './db-errors';
 
 interface HttpLikeError extends Error {
   status?: number;
@@ -14,9 +15,14 @@ export function toAppError(err: HttpLikeError): AppError | null {
   if (err.type === 'entity.too.large' || err.status === 413) return new AppError('BODY_TOO_LARGE');
   if (err.status === 415 || err.type === 'encoding.unsupported') return new AppError('UNSUPPORTED_MEDIA_TYPE');
   if (err.status === 404) return new AppError('ROUTE_NOT_FOUND');
+  // A safety net: the database gate already turns these into AppErrors.
+  if (classifyDbError(err) === 'unavailable') return new AppError('DB_UNAVAILABLE');
   if (err.status && err.status >= 400 && err.status < 500) return new AppError('VALIDATION_FAILED', `请求无效：${err.message}`);
   return null;
 }
+
+/** How long a client should wait before trying again while the database is unreachable. */
+const RETRY_AFTER_SECONDS = 5;
 
 /** The one place errors leave the API: always `{ code, message, details }`, never a stack trace. */
 @Catch()
@@ -29,6 +35,7 @@ export class ErrorFilter {
     if (!appError) this.logger.error('[%s] %s %s 未处理的错误：%s', ctx.state.requestId, ctx.method, ctx.path, err.stack ?? err.message);
     ctx.status = error.status;
     ctx.set('Cache-Control', 'no-store');
+    if (error.status === 503) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
     return error.toBody();
   }
 }

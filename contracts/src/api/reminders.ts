@@ -3,9 +3,9 @@ import { route, text, id, phone, idParams, pageQuery, pageOf, okResponse } from 
 import { taskView } from './cases';
 
 const OPS = ['system_admin'] as const;
-export const REMINDER_KINDS = ['new_task', 'due_soon', 'overdue', 'escalation', 'digest', 'test'] as const;
+export const REMINDER_KINDS = ['new_task', 'due_soon', 'overdue', 'escalation', 'digest', 'test', 'account'] as const;
 export const REMINDER_KIND_LABELS: Record<(typeof REMINDER_KINDS)[number], string> = {
-  new_task: '新待办', due_soon: '即将到期', overdue: '已逾期', escalation: '逾期督办（负责人）', digest: '汇总', test: '测试',
+  new_task: '新待办', due_soon: '即将到期', overdue: '已逾期', escalation: '逾期督办（负责人）', digest: '汇总', test: '测试', account: '账号通知',
 };
 const STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled', 'digested'] as const;
 const CHOOSABLE = ['new_task', 'due_soon', 'overdue', 'escalation'] as const;

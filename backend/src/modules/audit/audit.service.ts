@@ -89,19 +89,21 @@ export class AuditService {
   }
 
   verify(): Promise<VerifyResult> {
-    return verifyChain(this.db.manager);
+    return verifyChain(this.db);
   }
 }
 
 /** Walk the chain from the start; the first row whose hash does not match is reported. */
-export async function verifyChain(em: EntityManager): Promise<VerifyResult> {
+export async function verifyChain(db: Db): Promise<VerifyResult> {
   let prev = GENESIS;
   let checked = 0;
   let unsealed = 0;
   let lastId = '0';
   for (;;) {
-    const rows = await em.createQueryBuilder(AuditLog, 'a').where('a.id > :lastId', { lastId })
-      .orderBy('a.id', 'ASC').limit(1000).getMany();
+    // Read-only and in batches: verifying a long chain holds no transaction and no lock.
+    const after = lastId;
+    const rows = await db.read((em) => em.createQueryBuilder(AuditLog, 'a').where('a.id > :lastId', { lastId: after })
+      .orderBy('a.id', 'ASC').limit(1000).getMany());
     if (!rows.length) return { ok: true, checked, unsealed, firstBrokenId: null, reason: null };
     for (const row of rows) {
       lastId = row.id;

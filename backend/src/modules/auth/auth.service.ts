@@ -215,21 +215,25 @@ export class AuthService {
     } catch {
       throw new AppError('TOKEN_INVALID');
     }
-    const session = payload.sid ? await this.db.manager.findOne(UserSession, { where: { id: payload.sid } }) : null;
+    const sid = payload.sid;
+    const session = sid ? await this.db.read((em) => em.findOne(UserSession, { where: { id: sid } })) : null;
     if (!session || String(session.userId) !== payload.sub) throw new AppError('TOKEN_INVALID');
     if (session.revokedAt) throw new AppError('SESSION_REVOKED');
     if (now.getTime() - session.lastSeenAt.getTime() > this.cfg.idleMinutes * MINUTE) {
       await this.db.transaction((em) => this.revokeSession(em, session.id, 'idle'));
       throw new AppError('SESSION_IDLE');
     }
-    const user = await this.db.manager.findOne(User, { where: { id: session.userId } });
+    const { user, roles } = await this.db.read(async (em) => ({
+      user: await em.findOne(User, { where: { id: session.userId } }),
+      roles: await this.rolesOf(em, session.userId),
+    }));
     if (!user || user.status !== 'active') throw new AppError('ACCOUNT_INACTIVE');
     if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
       await this.db.transaction((em) => em.update(UserSession, { id: session.id }, { lastSeenAt: now }));
     }
     return {
       id: user.id, username: user.username, displayName: user.displayName, orgId: user.orgId,
-      roles: await this.rolesOf(this.db.manager, user.id), sessionId: session.id, mustChangePassword: user.mustChangePassword,
+      roles, sessionId: session.id, mustChangePassword: user.mustChangePassword,
     };
   }
 

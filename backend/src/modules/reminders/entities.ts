@@ -1,7 +1,7 @@
 import { Entity, PrimaryGeneratedColumn, Column, PrimaryColumn } from 'typeorm';
 import { CreatedAt, Instant } from '../../db/columns';
 
-export type ReminderKind = 'new_task' | 'due_soon' | 'overdue' | 'escalation' | 'digest' | 'test';
+export type ReminderKind = 'new_task' | 'due_soon' | 'overdue' | 'escalation' | 'digest' | 'test' | 'account';
 export type ReminderStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled' | 'digested';
 
 /**

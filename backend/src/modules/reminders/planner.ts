@@ -32,6 +32,7 @@ export function reminderText(kind: ReminderKind, p: Record<string, string>): str
     case 'escalation': return `案件办理提醒：${p.org}的${p.caseNo}“${p.task}”已逾期（${p.due}到期），请督促办理。`;
     case 'digest': return `案件办理提醒：您有${p.count}件案件待办或即将到期，请登录两法衔接平台查看。`;
     case 'test': return '案件办理提醒：这是一条测试短信，收到即表示短信通道正常。';
+    case 'account': throw new Error('账号通知的文字由发件方给出（SmsService.queueAccountMessage）');
   }
 }
 

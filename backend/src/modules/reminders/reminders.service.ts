@@ -50,7 +50,7 @@ export class RemindersService {
   /** One pass of the sender. On SQLite (one connection, no SKIP LOCKED) only the lease holder sends. */
   async drain(): Promise<DrainResult | null> {
     if (!this.db.isMysql && !(await this.lease.acquire('reminder-send', 5 * 60_000))) return null;
-    return new OutboxSender(this.db.ds, this.driver, this.cfg, this.lease.holder).drain(this.clock.now());
+    return new OutboxSender(this.db, this.driver, this.cfg, this.lease.holder).drain(this.clock.now());
   }
 
   /** A finished task's pending reminders are cancelled in the same transaction. */

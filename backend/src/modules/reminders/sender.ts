@@ -1,7 +1,9 @@
-import { In, type DataSource, type EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
+import type { Db } from '../../common/db';
 import { maskPhone } from '@lfxj/contracts';
 import { Reminder, ReminderLog } from './entities';
 import { reminderText } from './planner';
+import { isSealed, unseal } from '../sms/sealed';
 import type { SmsDriver, SmsResult } from './sms';
 import type { AppConfig } from '../../config/env';
 import { HOUR, MINUTE, shanghaiDate } from '../../common/clock';
@@ -27,14 +29,14 @@ const shanghaiHour = (d: Date) => (d.getUTCHours() + 8) % 24;
  */
 export class OutboxSender {
   constructor(
-    private readonly ds: DataSource,
+    private readonly db: Db,
     private readonly driver: SmsDriver,
     private readonly cfg: AppConfig,
     private readonly holder: string,
   ) {}
 
   private get mysql(): boolean {
-    return this.ds.options.type === 'mysql';
+    return this.db.isMysql;
   }
 
   private log(em: EntityManager, rows: Array<{ id: number }>, event: string, now: Date, code: string | null = null, detail: string | null = null, providerId: string | null = null) {
@@ -55,20 +57,20 @@ export class OutboxSender {
     const result: DrainResult = { sent: 0, retried: 0, failed: 0, deferred: 0, cancelled: 0 };
     result.cancelled = await this.housekeeping(now);
     const morning = this.quietUntil(now);
-    if (morning) {
-      result.deferred = await this.defer(now, morning, 'QUIET_HOURS', '夜间免打扰，次日早上发送');
-      return result;
-    }
-    const claimed = await this.claim(now, batch);
+    // Account messages (a temporary password someone is waiting for) ignore quiet hours, the
+    // daily cap and digests; reminders keep all three.
+    if (morning) result.deferred = await this.defer(now, morning, 'QUIET_HOURS', '夜间免打扰，次日早上发送');
+    const claimed = await this.claim(now, batch, !!morning);
     if (!claimed.length) return result;
+    for (const r of claimed.filter((c) => c.kind === 'account')) await this.sendSingle(r, now, result);
 
     // Per recipient: the daily cap, then one digest for several messages.
     const byPhone = new Map<string, Reminder[]>();
-    for (const r of claimed) byPhone.set(r.phone!, [...(byPhone.get(r.phone!) ?? []), r]);
+    for (const r of claimed.filter((c) => c.kind !== 'account')) byPhone.set(r.phone!, [...(byPhone.get(r.phone!) ?? []), r]);
     const startOfDay = new Date(`${shanghaiDate(now)}T00:00:00+08:00`);
     const singles: Reminder[] = [];
     const digests: Reminder[] = [];
-    await this.ds.transaction(async (em) => {
+    await this.db.transaction(async (em) => {
       for (const [phone, rows] of byPhone) {
         const sentToday = await em.createQueryBuilder(Reminder, 'r').where("r.phone = :phone AND r.channel = 'sms' AND r.status = 'sent' AND r.sent_at >= :start", { phone, start: startOfDay }).getCount();
         if (sentToday >= this.cfg.reminders.dailyCap) {
@@ -97,9 +99,7 @@ export class OutboxSender {
       }
     });
 
-    for (const r of singles) {
-      await this.record(r, await this.safeSend(() => this.driver.send({ phone: r.phone!, templateCode: r.templateCode!, params: JSON.parse(r.params), text: r.text })), now, result);
-    }
+    for (const r of singles) await this.sendSingle(r, now, result);
     // Digests share one template, so up to 100 go in one SendBatchSms call.
     for (let i = 0; i < digests.length; i += 100) {
       const chunk = digests.slice(i, i + 100);
@@ -109,6 +109,34 @@ export class OutboxSender {
       for (const d of chunk) await this.record(d, outcome, now, result);
     }
     return result;
+  }
+
+  /**
+   * Send one outbox row at once (an account message right after its transaction committed).
+   * The conditional claim means a drain running at the same moment cannot send it too.
+   */
+  async sendNow(id: number, now: Date): Promise<DrainResult> {
+    const result: DrainResult = { sent: 0, retried: 0, failed: 0, deferred: 0, cancelled: 0 };
+    const row = await this.db.transaction(async (em) => {
+      const claimed = await em.update(Reminder, { id, status: 'pending', channel: 'sms' }, { status: 'sending', claimedBy: this.holder, claimedUntil: new Date(now.getTime() + CLAIM_FOR) });
+      if (!claimed.affected) return null;
+      await this.log(em, [{ id }], 'claimed', now, null, this.holder);
+      return em.findOneByOrFail(Reminder, { id });
+    });
+    if (row) await this.sendSingle(row, now, result);
+    return result;
+  }
+
+  private async sendSingle(r: Reminder, now: Date, result: DrainResult): Promise<void> {
+    const message = this.messageOf(r);
+    await this.record(r, await this.safeSend(() => this.driver.send({ phone: r.phone!, templateCode: r.templateCode!, ...message })), now, result);
+  }
+
+  /** The parameters and text to send; an account message's were sealed while it waited. */
+  private messageOf(r: Reminder): { params: Record<string, string>; text: string; secrets?: string[] } {
+    if (!isSealed(r.params)) return { params: JSON.parse(r.params) as Record<string, string>, text: r.text };
+    const open = JSON.parse(unseal(this.cfg.jwtSecret, r.params)) as { params: Record<string, string>; text: string; secrets: string[] };
+    return { params: open.params, text: open.text, secrets: open.secrets.map((k) => open.params[k]).filter(Boolean) };
   }
 
   /** A driver that throws is treated like a provider that failed for a while. */
@@ -122,9 +150,11 @@ export class OutboxSender {
 
   private async record(r: Reminder, outcome: SmsResult, now: Date, result: DrainResult): Promise<void> {
     const attempts = r.attempts + 1;
-    await this.ds.transaction(async (em) => {
+    await this.db.transaction(async (em) => {
+      // A sealed secret is erased once it went out or will never go out.
+      const erase = isSealed(r.params) ? { params: '{}' } : {};
       if (outcome.ok) {
-        await em.update(Reminder, { id: r.id }, { status: 'sent', attempts, providerId: outcome.providerId, lastCode: outcome.code, lastError: null, sentAt: now, claimedBy: null, claimedUntil: null });
+        await em.update(Reminder, { id: r.id }, { status: 'sent', attempts, providerId: outcome.providerId, lastCode: outcome.code, lastError: null, sentAt: now, claimedBy: null, claimedUntil: null, ...erase });
         await this.log(em, [r], 'sent', now, outcome.code, maskPhone(r.phone), outcome.providerId);
         result.sent++;
       } else if (outcome.retryable && attempts < this.cfg.reminders.maxAttempts) {
@@ -133,7 +163,7 @@ export class OutboxSender {
         await this.log(em, [r], 'retry', now, outcome.code, outcome.message.slice(0, 300));
         result.retried++;
       } else {
-        await em.update(Reminder, { id: r.id }, { status: 'failed', attempts, lastCode: outcome.code, lastError: outcome.message.slice(0, 300), claimedBy: null, claimedUntil: null });
+        await em.update(Reminder, { id: r.id }, { status: 'failed', attempts, lastCode: outcome.code, lastError: outcome.message.slice(0, 300), claimedBy: null, claimedUntil: null, ...erase });
         await this.log(em, [r], 'failed', now, outcome.code, outcome.message.slice(0, 300));
         result.failed++;
       }
@@ -141,10 +171,11 @@ export class OutboxSender {
   }
 
   /** Claim due SMS rows; another instance skips the rows this one has locked. */
-  private async claim(now: Date, batch: number): Promise<Reminder[]> {
-    return this.ds.transaction(async (em) => {
+  private async claim(now: Date, batch: number, accountOnly: boolean): Promise<Reminder[]> {
+    return this.db.transaction(async (em) => {
       const qb = em.createQueryBuilder(Reminder, 'r').where("r.status = 'pending' AND r.channel = 'sms' AND r.next_attempt_at <= :now", { now })
         .orderBy('r.id', 'ASC').limit(batch);
+      if (accountOnly) qb.andWhere("r.kind = 'account'");
       if (this.mysql) qb.setLock('pessimistic_write').setOnLocked('skip_locked');
       const rows = await qb.getMany();
       if (!rows.length) return [];
@@ -155,8 +186,8 @@ export class OutboxSender {
   }
 
   private async defer(now: Date, until: Date, code: string, detail: string): Promise<number> {
-    return this.ds.transaction(async (em) => {
-      const qb = em.createQueryBuilder(Reminder, 'r').where("r.status = 'pending' AND r.channel = 'sms' AND r.next_attempt_at <= :now", { now });
+    return this.db.transaction(async (em) => {
+      const qb = em.createQueryBuilder(Reminder, 'r').where("r.status = 'pending' AND r.channel = 'sms' AND r.kind <> 'account' AND r.next_attempt_at <= :now", { now });
       if (this.mysql) qb.setLock('pessimistic_write').setOnLocked('skip_locked');
       const rows = await qb.getMany();
       if (!rows.length) return 0;
@@ -171,7 +202,7 @@ export class OutboxSender {
    * people who left are cancelled (people who left never receive SMS).
    */
   private async housekeeping(now: Date): Promise<number> {
-    return this.ds.transaction(async (em) => {
+    return this.db.transaction(async (em) => {
       const stuck = await em.createQueryBuilder(Reminder, 'r').where("r.status = 'sending' AND r.claimed_until < :now", { now }).getMany();
       if (stuck.length) {
         await em.update(Reminder, { id: In(stuck.map((r) => r.id)) }, { status: 'pending', claimedBy: null, claimedUntil: null });

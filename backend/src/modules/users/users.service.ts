@@ -130,15 +130,19 @@ export class UsersService {
     });
     await em.save(user);
     if (roles.length) await em.insert(UserRole, roles.map((role) => ({ userId: user.id, role })));
-    await this.sendTemporaryPassword(user, temporary, '已开通');
+    await this.sendTemporaryPassword(em, user, temporary, '已开通');
     return user;
   }
 
-  private async sendTemporaryPassword(user: User, password: string, what: string): Promise<void> {
+  /** Queued in this transaction, sent right after it commits (never from inside it). */
+  private async sendTemporaryPassword(em: EntityManager, user: User, password: string, what: string): Promise<void> {
     if (!user.phone) throw AppError.field('phone', '手机号', '未登记，无法发送临时密码', 'RULE_VIOLATION');
     const expires = shanghaiMinute(this.auth.temporaryPasswordExpiry());
-    await this.sms.sendAccountMessage(user.phone, { username: user.username, action: what, password, expires },
-      `您的两法衔接平台账号 ${user.username} ${what}，临时密码 ${password}，${expires}前有效，首次登录须修改。`);
+    await this.sms.queueAccountMessage(em, {
+      userId: user.id, orgId: user.orgId, phone: user.phone, secrets: ['password'],
+      params: { username: user.username, action: what, password, expires },
+      render: (p) => `您的两法衔接平台账号 ${p.username} ${p.action}，临时密码 ${p.password}，${p.expires}前有效，首次登录须修改。`,
+    });
   }
 
   async resetPassword(em: EntityManager, actor: AuthUser, id: number): Promise<{ sentTo: string; expiresAt: string }> {
@@ -149,7 +153,7 @@ export class UsersService {
     const temporary = this.auth.generateTemporaryPassword();
     await this.auth.setPassword(em, user, temporary, { temporary: true });
     await this.auth.revokeAllSessions(em, user.id, 'password_reset');
-    await this.sendTemporaryPassword(user, temporary, '的密码已重置');
+    await this.sendTemporaryPassword(em, user, temporary, '的密码已重置');
     return { sentTo: maskPhone(user.phone) ?? '', expiresAt: user.tempPasswordExpiresAt?.toISOString() ?? '' };
   }
 

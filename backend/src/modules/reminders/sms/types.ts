@@ -7,6 +7,8 @@ export interface SmsMessage {
   params: Record<string, string>;
   /** The rendered Chinese text, for the console driver and the delivery log. */
   text: string;
+  /** Values in the text that must never reach a log (a temporary password). */
+  secrets?: string[];
 }
 
 /** One entry of a batch: same template, its own number and parameters. */
