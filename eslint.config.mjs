@@ -29,4 +29,9 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Plain CommonJS that starts a backend instance in a child process from its TypeScript source.
+    files: ['backend/test/child/*.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -165,10 +165,12 @@ CREATE TABLE `case_task` (
   `closed_by_event_id` int(11) DEFAULT NULL,
   `closed_at` datetime(3) DEFAULT NULL,
   `assignee_id` int(11) DEFAULT NULL,
+  `next_remind_at` datetime(3) DEFAULT NULL,
   PRIMARY KEY (`id`),
   KEY `ix_case_task_org_status_due` (`org_id`,`status`,`due_at`),
   KEY `ix_case_task_case_status` (`case_id`,`status`),
-  KEY `ix_case_task_assignee` (`assignee_id`,`status`)
+  KEY `ix_case_task_assignee` (`assignee_id`,`status`),
+  KEY `ix_case_task_next_remind` (`next_remind_at`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `deadline_rule` (
@@ -496,3 +498,4 @@ INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764400000000, 'AuditAppe
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764500000000, 'Cases1764500000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764600000000, 'Reminders1764600000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764700000000, 'TaskAssignee1764700000000');
+INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764800000000, 'TaskReminderPoint1764800000000');

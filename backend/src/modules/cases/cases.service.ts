@@ -77,7 +77,7 @@ export class CasesService {
     }));
     await em.insert(CaseTask, {
       caseId: row.id, orgId: agency.id, state: INITIAL_STATE, title: (STATES[INITIAL_STATE] as StateDef).task ?? '', ruleKey: null, ruleVersion: null,
-      startedAt: now, dueAt: null, dueFlagged: false, flagReason: null, status: 'open', openedByEventId: event.id,
+      startedAt: now, dueAt: null, dueFlagged: false, flagReason: null, status: 'open', openedByEventId: event.id, nextRemindAt: now,
     });
     return row;
   }

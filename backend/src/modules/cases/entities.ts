@@ -88,6 +88,8 @@ export class CaseTask {
   @Column({ name: 'opened_by_event_id', type: 'int' }) openedByEventId: number;
   @Column({ name: 'closed_by_event_id', type: 'int', nullable: true }) closedByEventId: number | null;
   @Instant('closed_at', { nullable: true }) closedAt: Date | null;
+  /** When the deadline scan should next look at this task; null once it is closed. */
+  @Instant('next_remind_at', { nullable: true }) nextRemindAt: Date | null;
 }
 
 @Entity('task_extension')

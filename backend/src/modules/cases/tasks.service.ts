@@ -49,7 +49,8 @@ export class TasksService {
         throw AppError.field('userId', '承办人', '必须是本单位在岗人员', 'RULE_VIOLATION');
       }
     }
-    await em.update(CaseTask, { id: taskId }, { assigneeId });
+    // The new recipient is reminded from now on (the scan looks at the task again at once).
+    await em.update(CaseTask, { id: taskId }, { assigneeId, nextRemindAt: this.clock.now() });
     return (await this.cases.taskViews(em, [await em.findOneByOrFail(CaseTask, { id: taskId })]))[0];
   }
 
@@ -76,7 +77,7 @@ export class TasksService {
     const due = await this.deadlines.due(em, task.startedAt, { amount: ext.totalAmount, unit: ext.unit, rolloverOnRestDay: rule.rolloverOnRestDay });
     const now = this.clock.now();
     await em.insert(TaskExtension, { taskId, extensionKey: ext.key, approvedBy: user.id, reason, previousDueAt: task.dueAt, newDueAt: due.dueAt, at: now });
-    await em.update(CaseTask, { id: taskId }, { dueAt: due.dueAt, dueFlagged: due.flagged, flagReason: due.flagReason });
+    await em.update(CaseTask, { id: taskId }, { dueAt: due.dueAt, dueFlagged: due.flagged, flagReason: due.flagReason, nextRemindAt: now });
     // The extension shows on the timeline like any step, and changes the case like one (its
     // version moves on, which also serialises it with a concurrent action).
     await em.createQueryBuilder().update(CaseRecord).set({ version: () => 'version + 1' }).where('id = :id', { id: task.caseId }).execute();

@@ -81,7 +81,7 @@ export class WorkflowService {
       // The step is done: close what the previous receiver had to do (a lead's task stays with the commission).
       if (fromOrg) {
         const done = await em.find(CaseTask, { where: { caseId: row.id, status: 'open', orgId: fromOrg }, select: { id: true } });
-        await em.update(CaseTask, { caseId: row.id, status: 'open', orgId: fromOrg }, { status: 'done', closedByEventId: event.id, closedAt: now });
+        await em.update(CaseTask, { caseId: row.id, status: 'open', orgId: fromOrg }, { status: 'done', closedByEventId: event.id, closedAt: now, nextRemindAt: null });
         // Completing a task cancels its pending reminders.
         await this.reminders.cancelForTasks(em, done.map((t) => t.id), now);
       }
@@ -175,7 +175,7 @@ export class WorkflowService {
         await em.insert(CaseTask, {
           caseId: row.id, orgId: route.supervisory.id, state: row.state, title: '接收职务违法犯罪线索（310号令第十八条）',
           ruleKey: null, ruleVersion: null, startedAt: event.at, dueAt: null, dueFlagged: false, flagReason: null, status: 'open',
-          openedByEventId: event.id,
+          openedByEventId: event.id, nextRemindAt: event.at,
         });
       }
       if (effect === 'create_filing') {
@@ -211,7 +211,7 @@ export class WorkflowService {
     await em.insert(CaseTask, {
       caseId: row.id, orgId, state: to, title: state.task ?? state.label, ruleKey: rule?.ruleKey ?? null, ruleVersion: rule?.version ?? null,
       startedAt: now, dueAt: due?.dueAt ?? null, dueFlagged: due?.flagged ?? false, flagReason: due?.flagReason ?? null,
-      status: 'open', openedByEventId: event.id,
+      status: 'open', openedByEventId: event.id, nextRemindAt: now,
     });
     return due ? `。办理期限：${dueText(due.dueAt)}前${due.flagged ? '（期限待核）' : ''}` : '';
   }

@@ -11,7 +11,7 @@ import { AppError } from '../../common/app-error';
 import { AuthService, type AuthUser } from '../auth/auth.service';
 import { DirectoryService, escapeLike } from '../directory/directory.service';
 import { SmsService } from '../sms/sms.service';
-import { shanghaiMinute } from '../../common/clock';
+import { Clock, shanghaiMinute } from '../../common/clock';
 
 type UserView = z.infer<typeof userView>;
 
@@ -28,6 +28,7 @@ export class UsersService {
   @Inject() private auth: AuthService;
   @Inject() private directory: DirectoryService;
   @Inject() private sms: SmsService;
+  @Inject() private clock: Clock;
 
   private isPlatformUserAdmin(actor: AuthUser): boolean {
     return actor.roles.includes('system_admin') || actor.roles.includes('security_admin');
@@ -125,7 +126,7 @@ export class UsersService {
     const user = em.create(User, {
       username: input.username, displayName: input.displayName, orgId: input.orgId, phone: input.phone, status: 'active',
       passwordHash: await this.auth.hashPassword(temporary), mustChangePassword: true,
-      tempPasswordExpiresAt: this.auth.temporaryPasswordExpiry(), passwordChangedAt: new Date(), failedLoginCount: 0,
+      tempPasswordExpiresAt: this.auth.temporaryPasswordExpiry(), passwordChangedAt: this.clock.now(), failedLoginCount: 0,
       lockedUntil: null, lastLoginAt: null,
     });
     await em.save(user);
@@ -216,7 +217,7 @@ export class UsersService {
         handedOver.dutyContacts = held.length;
         // Open tasks given to the person go to the colleague, and so do their reminders.
         const tasks = await em.find(CaseTask, { where: { assigneeId: id, status: 'open' }, select: { id: true } });
-        if (tasks.length) await em.update(CaseTask, { id: In(tasks.map((t) => t.id)) }, { assigneeId: colleague.id });
+        if (tasks.length) await em.update(CaseTask, { id: In(tasks.map((t) => t.id)) }, { assigneeId: colleague.id, nextRemindAt: this.clock.now() });
         handedOver.tasks = tasks.length;
       }
       await this.auth.revokeAllSessions(em, id, `status_${input.status}`);

@@ -1,0 +1,13 @@
+// One real backend instance in its own process (see support-process.ts). Prints a line when it
+// listens and stops cleanly on SIGTERM, so leases can be released; SIGKILL is a crash.
+require('./register');
+const path = require('path');
+const { Bootstrap } = require('@midwayjs/bootstrap');
+
+Bootstrap.configure({ baseDir: path.resolve(__dirname, '../../src') })
+  .run()
+  .then(() => console.log('CHILD_APP_READY'))
+  .catch((err) => {
+    console.error('CHILD_APP_FAILED', err && err.stack);
+    process.exit(1);
+  });

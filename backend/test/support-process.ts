@@ -1,0 +1,69 @@
+/**
+ * Real backend instances in child processes, on a database the test owns: several instances
+ * at once, killed (SIGKILL, a crash) or stopped (SIGTERM, a clean shutdown) and restarted.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+export interface ChildApp {
+  port: number;
+  base: string;
+  output: () => string;
+  /** SIGKILL: the process dies at once, as in a crash. */
+  kill: () => Promise<void>;
+  /** SIGTERM: a clean shutdown (leases released). */
+  stop: () => Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    }).on('error', reject);
+  });
+}
+
+/** Start one instance with `env` (the database settings come from the caller) and wait until it listens. */
+export async function spawnApp(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildApp> {
+  const port = await freePort();
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lfxj-child-logs-'));
+  const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, 'child/app.js')], {
+    cwd: path.resolve(__dirname, '..'),
+    env: {
+      ...process.env, NODE_ENV: 'test', MIDWAY_SERVER_ENV: 'child', MIDWAY_LOGGER_WRITEABLE_DIR: logDir, LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1', PORT: String(port), SEED_ON_START: 'false', SEED_DEMO_ACCOUNTS: 'false', BCRYPT_ROUNDS: '4', ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`child app did not start:\n${out}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('CHILD_APP_READY')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`child app exited with ${code}:\n${out}`));
+    });
+  });
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+    fs.rmSync(logDir, { recursive: true, force: true });
+  };
+  return { port, base: `http://127.0.0.1:${port}`, output: () => out, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+}
