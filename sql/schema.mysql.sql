@@ -41,7 +41,9 @@ CREATE TABLE `audit_log` (
   `details` text NOT NULL,
   `prev_hash` char(64) DEFAULT NULL,
   `hash` char(64) DEFAULT NULL,
+  `seal_seq` bigint(20) DEFAULT NULL,
   PRIMARY KEY (`id`),
+  UNIQUE KEY `uq_audit_log_seal_seq` (`seal_seq`),
   KEY `ix_audit_log_at` (`at`),
   KEY `ix_audit_log_user_at` (`user_id`,`at`),
   KEY `ix_audit_log_action_at` (`action`,`at`)
@@ -97,6 +99,8 @@ CREATE TABLE `case_event` (
   `reason` text DEFAULT NULL,
   `details` text NOT NULL,
   `at` datetime(3) NOT NULL,
+  `actor_name` varchar(32) NOT NULL DEFAULT '',
+  `actor_org_name` varchar(64) NOT NULL DEFAULT '',
   PRIMARY KEY (`id`),
   UNIQUE KEY `uq_case_event_seq` (`case_id`,`seq`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -135,7 +139,7 @@ CREATE TABLE `case_record` (
   `updated_at` datetime(3) NOT NULL DEFAULT current_timestamp(3) ON UPDATE current_timestamp(3),
   PRIMARY KEY (`id`),
   UNIQUE KEY `uq_case_record_platform_no` (`platform_no`),
-  KEY `ix_case_record_agency_no` (`agency_org_id`,`agency_case_no`),
+  UNIQUE KEY `uq_case_record_agency_no` (`agency_org_id`,`agency_case_no`),
   KEY `ix_case_record_agency_created` (`agency_org_id`,`created_at`),
   KEY `ix_case_record_police_created` (`police_org_id`,`created_at`),
   KEY `ix_case_record_procuratorate_created` (`procuratorate_org_id`,`created_at`),
@@ -199,8 +203,8 @@ CREATE TABLE `filing` (
   `signed_at` datetime(3) DEFAULT NULL,
   `signed_by` int(11) DEFAULT NULL,
   PRIMARY KEY (`id`),
-  UNIQUE KEY `uq_filing_case` (`case_id`),
-  KEY `ix_filing_procuratorate` (`procuratorate_org_id`,`signed_at`)
+  KEY `ix_filing_procuratorate` (`procuratorate_org_id`,`signed_at`),
+  KEY `ix_filing_case` (`case_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `lease` (
@@ -499,3 +503,5 @@ INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764500000000, 'Cases1764
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764600000000, 'Reminders1764600000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764700000000, 'TaskAssignee1764700000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764800000000, 'TaskReminderPoint1764800000000');
+INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764850000000, 'CaseIntegrity1764850000000');
+INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764860000000, 'AuditSealOrder1764860000000');

@@ -65,7 +65,12 @@ describe('the forward process', () => {
     const signed = await t.http().post(`/api/v1/filings/${filingId}/sign`).set(bearer(procurator)).send({});
     expect(signed.status).toBe(200);
     expect((await c.get(agency, created.id)).body.filing.signedAt).toBe(signed.body.signedAt);
-    expect((await c.notifications(agency)).items.map((n: { title: string }) => n.title)).toContain(`${created.platformNo} ${created.platformNo ? 'FT-2026-001 销售假冒注册商标的商品案' : ''}：备案已签收`);
+    expect((await c.notifications(agency)).items.map((n: { title: string }) => n.title)).toContain(`${created.platformNo} FT-2026-001 销售假冒注册商标的商品案：备案已签收`);
+    // Signing is on the timeline for every party, and the police are told too (通报).
+    expect((await c.notifications(police)).items.map((n: { title: string }) => n.title)).toContain(`${created.platformNo} FT-2026-001 销售假冒注册商标的商品案：备案已签收`);
+    const signedEntry = (await c.get(police, created.id)).body.timeline.pop();
+    expect(signedEntry).toMatchObject({ transition: 'sign_filing', label: '检察院签收备案', actorOrg: '深圳市福田区人民检察院' });
+    expect((await t.http().post(`/api/v1/filings/${filingId}/sign`).set(bearer(procurator)).send({})).status).toBe(409);
 
     await c.step(police, created.id, 'sign_receipt', ['receipt']);
     const decisionTask = (await c.get(police, created.id)).body.tasks.find((x: { status: string }) => x.status === 'open');
@@ -79,7 +84,7 @@ describe('the forward process', () => {
     expect(done.state).toBe('handed_over');
 
     // The timeline is the same for every party.
-    const labels = ['登记案件', '提交移送报告', '批准移送', '移送公安机关并备案', '签收（回执）', '要求补正材料', '补正材料', '立案', '移交涉案物品和材料'];
+    const labels = ['登记案件', '提交移送报告', '批准移送', '移送公安机关并备案', '检察院签收备案', '签收（回执）', '要求补正材料', '补正材料', '立案', '移交涉案物品和材料'];
     for (const who of [agency, police, procurator, cityProcurator]) {
       const view = (await c.get(who, created.id)).body;
       expect(view.timeline.map((e: { label: string }) => e.label)).toEqual(labels);

@@ -48,7 +48,7 @@ export const eventView = z.object({
 });
 
 export const filingView = z.object({
-  id: z.number().int(), caseId: z.number().int(), procuratorate: orgRef, filedAt: z.string(),
+  id: z.number().int(), caseId: z.number().int(), eventId: z.number().int().describe('备案所属的移送步骤'), procuratorate: orgRef, filedAt: z.string(),
   materials: z.array(z.object({ documentId: z.number().int(), docType: docTypeSchema, fileName: z.string() })),
   signedAt: z.string().nullable(), signedBy: z.string().nullable(),
 });
@@ -57,7 +57,9 @@ export const caseDetail = caseSummary.extend({
   facts: z.string().nullable(), amountInvolved: z.string().nullable(), penaltyInfo: z.string().nullable(),
   parties: z.array(z.object({ kind: z.enum(['person', 'company']), name: z.string(), idNumberMasked: z.string().nullable() })),
   regulationIds: z.array(z.number().int()),
-  timeline: z.array(eventView), tasks: z.array(taskView), filing: filingView.nullable(),
+  timeline: z.array(eventView), tasks: z.array(taskView),
+  filing: filingView.nullable().describe('最近一次移送的备案'),
+  filings: z.array(filingView).describe('每次移送各一份备案，按时间先后'),
   drafts: z.array(documentView).describe('本单位已上传、尚未随步骤提交的文书'),
   availableActions: z.array(z.object({ key: transitionSchema, label: z.string(), requires: z.array(z.object({ type: docTypeSchema, label: z.string() })) })),
 });

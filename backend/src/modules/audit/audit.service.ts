@@ -67,18 +67,23 @@ export class AuditService {
     });
   }
 
-  /** Link every unsealed row, in id order, to the chain. Run by one instance at a time (lease). */
+  /**
+   * Link every committed, unsealed row to the chain, in the order they are sealed. Run by one
+   * instance at a time (lease); should two ever run at once, the unique seal position makes
+   * one of them fail rather than fork the chain. A row that commits after later ids were
+   * sealed is simply sealed in the next round.
+   */
   async seal(batch = 500): Promise<number> {
     let sealed = 0;
     for (;;) {
       const n = await this.db.transaction(async (em) => {
-        const head = await em.createQueryBuilder(AuditLog, 'a').where('a.hash IS NOT NULL').orderBy('a.id', 'DESC').limit(1).getOne();
-        const rows = await em.createQueryBuilder(AuditLog, 'a').where('a.hash IS NULL')
-          .andWhere(head ? 'a.id > :after' : '1=1', { after: head?.id }).orderBy('a.id', 'ASC').limit(batch).getMany();
+        const head = await em.createQueryBuilder(AuditLog, 'a').where('a.seal_seq IS NOT NULL').orderBy('a.seal_seq', 'DESC').limit(1).getOne();
+        const rows = await em.createQueryBuilder(AuditLog, 'a').where('a.hash IS NULL').orderBy('a.id', 'ASC').limit(batch).getMany();
         let prev = head?.hash ?? GENESIS;
+        let seq = Number(head?.sealSeq ?? 0);
         for (const row of rows) {
           const hash = rowHash(prev, row);
-          await em.update(AuditLog, { id: row.id, hash: IsNull() }, { prevHash: prev, hash });
+          await em.update(AuditLog, { id: row.id, hash: IsNull() }, { prevHash: prev, hash, sealSeq: String(++seq) });
           prev = hash;
         }
         return rows.length;
@@ -93,31 +98,29 @@ export class AuditService {
   }
 }
 
-/** Walk the chain from the start; the first row whose hash does not match is reported. */
+/**
+ * Walk the chain in seal order from the start; the first row whose link or content does not
+ * match is reported. Read-only and in batches: it holds no transaction and no lock.
+ */
 export async function verifyChain(db: Db): Promise<VerifyResult> {
   let prev = GENESIS;
   let checked = 0;
-  let unsealed = 0;
-  let lastId = '0';
-  for (;;) {
-    // Read-only and in batches: verifying a long chain holds no transaction and no lock.
-    const after = lastId;
-    const rows = await db.read((em) => em.createQueryBuilder(AuditLog, 'a').where('a.id > :lastId', { lastId: after })
-      .orderBy('a.id', 'ASC').limit(1000).getMany());
-    if (!rows.length) return { ok: true, checked, unsealed, firstBrokenId: null, reason: null };
+  for (let last = 0; ;) {
+    const after = last;
+    const rows = await db.read((em) => em.createQueryBuilder(AuditLog, 'a').where('a.seal_seq > :after', { after })
+      .orderBy('a.seal_seq', 'ASC').limit(1000).getMany());
+    if (!rows.length) break;
     for (const row of rows) {
-      lastId = row.id;
-      if (row.hash === null) {
-        unsealed++;
-        continue;
-      }
-      const broken = (reason: string): VerifyResult => ({ ok: false, checked, unsealed, firstBrokenId: Number(row.id), reason });
-      // A sealed row after an unsealed one means a row was inserted into or blanked in the chain.
-      if (unsealed > 0) return broken('该记录之前存在未封存的记录，哈希链被插入或清除');
+      const broken = (reason: string): VerifyResult => ({ ok: false, checked, unsealed: 0, firstBrokenId: Number(row.id), reason });
+      // A gap in the positions means a sealed row was removed from the chain (or blanked).
+      if (Number(row.sealSeq) !== last + 1) return broken('封存序号不连续，哈希链中的记录被删除或清除');
       if (row.prevHash !== prev) return broken('前一条记录的哈希不一致（记录被删除或替换）');
-      if (rowHash(prev, row) !== row.hash) return broken('记录内容与哈希不符（记录被修改）');
+      if (row.hash === null || rowHash(prev, row) !== row.hash) return broken('记录内容与哈希不符（记录被修改）');
       prev = row.hash;
+      last = Number(row.sealSeq);
       checked++;
     }
   }
+  const unsealed = await db.read((em) => em.createQueryBuilder(AuditLog, 'a').where('a.hash IS NULL').getCount());
+  return { ok: true, checked, unsealed, firstBrokenId: null, reason: null };
 }

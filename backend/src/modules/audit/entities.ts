@@ -22,4 +22,6 @@ export class AuditLog {
   @Column({ type: 'text' }) details: string;
   @Column({ name: 'prev_hash', type: 'varchar', length: 64, nullable: true }) prevHash: string | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) hash: string | null;
+  /** Position in the chain: rows are chained in the order they were sealed, not by id. */
+  @Column({ name: 'seal_seq', type: 'bigint', nullable: true }) sealSeq: string | null;
 }

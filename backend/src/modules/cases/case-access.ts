@@ -1,7 +1,7 @@
 import { Provide, Scope, ScopeEnum, Inject } from '@midwayjs/core';
 import { In, type EntityManager, type SelectQueryBuilder, type ObjectLiteral } from 'typeorm';
 import type { Party, Role } from '@lfxj/contracts';
-import { CaseRecord } from './entities';
+import { CaseRecord, type Actor } from './entities';
 import { Organisation, Region } from '../directory/entities';
 import { DirectoryService } from '../directory/directory.service';
 import { AppError } from '../../common/app-error';
@@ -57,6 +57,11 @@ export class CaseAccess {
     const row = await this.restrict(em.createQueryBuilder(CaseRecord, 'c').where('c.id = :caseId', { caseId }), viewer).getOne();
     if (!row) throw new AppError('NOT_FOUND', `案件不存在或本单位不是该案当事方（编号 ${caseId}）`, { field: 'id' });
     return row;
+  }
+
+  /** The user as a timeline entry names them: their name and their organisation's name today. */
+  async actor(em: EntityManager, user: AuthUser): Promise<Actor> {
+    return { userId: user.id, name: user.displayName, orgId: user.orgId, orgName: await this.directory.currentOrgName(em, user.orgId) };
   }
 
   /** The organisation of the case that acts for a party. */

@@ -6,7 +6,7 @@ import {
   type caseDetail, type caseSummary, type taskView, type documentView, type filingView, type TransitionDef, type StateKey, type StateDef,
 } from '@lfxj/contracts';
 import {
-  CaseRecord, CaseParty, CaseRegulation, CaseEvent, CaseTask, TaskExtension, Filing, CaseDocument,
+  CaseRecord, CaseParty, CaseRegulation, CaseEvent, CaseTask, TaskExtension, Filing, CaseDocument, appendEvent,
 } from './entities';
 import { Organisation } from '../directory/entities';
 import { User } from '../users/entities';
@@ -23,6 +23,10 @@ type CaseSummary = z.infer<typeof caseSummary>;
 type TaskView = z.infer<typeof taskView>;
 type DocumentView = z.infer<typeof documentView>;
 type FilingView = z.infer<typeof filingView>;
+
+/** Timeline entries that are not transitions of the process definition. */
+const OTHER_EVENTS: Record<string, string> = { create: '登记案件', extend_deadline: '批准延长期限', sign_filing: '检察院签收备案' };
+const eventLabel = (key: string) => OTHER_EVENTS[key] ?? (TRANSITIONS as Record<string, TransitionDef>)[key]?.label ?? key;
 
 /** 310105199001011234 → 310***********1234: identity numbers are stored whole, shown masked. */
 export function maskIdNumber(value: string | null): string | null {
@@ -71,10 +75,9 @@ export class CasesService {
       await em.insert(CaseParty, input.parties.map((p) => ({ caseId: row.id, kind: p.kind, name: p.name, idNumber: p.idNumber ?? null })));
     }
     if (regulationIds.length) await em.insert(CaseRegulation, regulationIds.map((regulationId) => ({ caseId: row.id, regulationId })));
-    const event = await em.save(em.create(CaseEvent, {
-      caseId: row.id, seq: 1, transition: 'create', fromState: null, toState: INITIAL_STATE, actorUserId: user.id, actorOrgId: user.orgId,
-      reason: null, details: '{}', at: now,
-    }));
+    const event = await appendEvent(em, await this.access.actor(em, user), {
+      caseId: row.id, transition: 'create', fromState: null, toState: INITIAL_STATE, reason: null, details: '{}', at: now,
+    });
     await em.insert(CaseTask, {
       caseId: row.id, orgId: agency.id, state: INITIAL_STATE, title: (STATES[INITIAL_STATE] as StateDef).task ?? '', ruleKey: null, ruleVersion: null,
       startedAt: now, dueAt: null, dueFlagged: false, flagReason: null, status: 'open', openedByEventId: event.id, nextRemindAt: now,
@@ -169,7 +172,7 @@ export class CasesService {
     const signers = new Map((signerIds.length ? await em.find(User, { where: { id: In(signerIds) } }) : []).map((u) => [u.id, u.displayName]));
     const names = await this.directory.orgNames(em, [...new Set(filings.map((f) => f.procuratorateOrgId))]);
     return filings.map((f) => ({
-      id: f.id, caseId: f.caseId,
+      id: f.id, caseId: f.caseId, eventId: f.eventId,
       procuratorate: { id: f.procuratorateOrgId, name: names.get(f.procuratorateOrgId) ?? '' },
       filedAt: f.filedAt.toISOString(),
       materials: (materialIds.get(f.id) ?? []).map((id) => docs.get(id)).filter((d): d is CaseDocument => !!d)
@@ -186,10 +189,9 @@ export class CasesService {
     const events = await em.find(CaseEvent, { where: { caseId: row.id }, order: { seq: 'ASC' } });
     const docs = await em.find(CaseDocument, { where: { caseId: row.id }, order: { id: 'ASC' } });
     const docViews = await this.documentViews(em, docs);
-    const actors = new Map((events.length ? await em.find(User, { where: { id: In([...new Set(events.map((e) => e.actorUserId))]) } }) : []).map((u) => [u.id, u.displayName]));
-    const orgNames = await this.directory.orgNames(em, [...new Set(events.map((e) => e.actorOrgId))]);
     const tasks = await em.find(CaseTask, { where: { caseId: row.id }, order: { id: 'ASC' } });
-    const filing = await em.findOne(Filing, { where: { caseId: row.id } });
+    // One filing per transfer: a case sent back and transferred again is filed again.
+    const filings = await this.filingViews(em, await em.find(Filing, { where: { caseId: row.id }, order: { id: 'ASC' } }));
     const myParties = await this.userParties(em, user, row);
     const myOrgs = await this.directory.scopeOrgIds(em, user.orgId);
     return {
@@ -199,13 +201,14 @@ export class CasesService {
       regulationIds: regulations.map((r) => r.regulationId),
       timeline: events.map((e) => ({
         id: e.id, seq: e.seq, transition: e.transition,
-        label: e.transition === 'create' ? '登记案件' : (TRANSITIONS as Record<string, TransitionDef>)[e.transition]?.label ?? e.transition,
-        fromState: e.fromState, toState: e.toState, actorName: actors.get(e.actorUserId) ?? '', actorOrg: orgNames.get(e.actorOrgId) ?? '',
+        label: eventLabel(e.transition),
+        fromState: e.fromState, toState: e.toState, actorName: e.actorName, actorOrg: e.actorOrgName,
         reason: e.reason, details: JSON.parse(e.details) as Record<string, unknown>, at: e.at.toISOString(),
         documents: docViews.filter((d) => d.eventId === e.id),
       })),
       tasks: await this.taskViews(em, tasks),
-      filing: filing ? await this.filingView(em, filing) : null,
+      filing: filings[filings.length - 1] ?? null,
+      filings,
       drafts: docViews.filter((d, i) => d.eventId === null && docs[i].current && myOrgs.includes(docs[i].uploadedByOrg)),
       availableActions: availableTransitions(row.state, user.roles)
         .filter((key) => TRANSITIONS[key].roles.some((r) => user.roles.includes(r) && myParties.includes(ROLE_PARTY[r] ?? 'supervisory')))

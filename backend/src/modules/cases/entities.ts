@@ -1,4 +1,5 @@
 import { Entity, PrimaryGeneratedColumn, Column, PrimaryColumn, VersionColumn, type EntityManager } from 'typeorm';
+import { forUpdate } from '../../common/db';
 import type { StateKey, DocType } from '@lfxj/contracts';
 import { CreatedAt, UpdatedAt, Instant } from '../../db/columns';
 
@@ -53,19 +54,47 @@ export class CaseEvent {
   @Column({ name: 'to_state', type: 'varchar', length: 32 }) toState: StateKey;
   @Column({ name: 'actor_user_id', type: 'int' }) actorUserId: number;
   @Column({ name: 'actor_org_id', type: 'int' }) actorOrgId: number;
+  /** The actor's name and organisation's name when the step was taken: the timeline never renames the past. */
+  @Column({ name: 'actor_name', type: 'varchar', length: 32 }) actorName: string;
+  @Column({ name: 'actor_org_name', type: 'varchar', length: 64 }) actorOrgName: string;
   @Column({ type: 'text', nullable: true }) reason: string | null;
   @Column({ type: 'text' }) details: string;
   @Instant('at') at: Date;
 }
 
 /**
- * Append a step to a case's timeline. Callers have already moved the case's version in the
- * same transaction, which holds the row and so keeps `seq` free of races.
+ * Lock a case row for the rest of the transaction and read it as committed now. Every write
+ * to a case (a step, an extension, signing a filing) takes this lock first, so steps on one
+ * case run one after another and always in the same lock order (case, then its tasks).
  */
-export async function appendEvent(em: EntityManager, event: Omit<CaseEvent, 'id' | 'seq'>): Promise<CaseEvent> {
+export async function lockCase(em: EntityManager, caseId: number): Promise<CaseRecord | null> {
+  return forUpdate(em.createQueryBuilder(CaseRecord, 'c').where('c.id = :caseId', { caseId })).getOne();
+}
+
+/** Who took a step, as named at the time. */
+export interface Actor {
+  userId: number;
+  name: string;
+  orgId: number;
+  orgName: string;
+}
+
+/**
+ * Append a step to a case's timeline. It holds the case's row lock (taken again if the caller
+ * already has it), so the next `seq` is read after every earlier step committed: no gaps, no
+ * duplicate key between an action and an extension racing it.
+ */
+export async function appendEvent(
+  em: EntityManager, actor: Actor,
+  event: Omit<CaseEvent, 'id' | 'seq' | 'actorUserId' | 'actorOrgId' | 'actorName' | 'actorOrgName'>,
+): Promise<CaseEvent> {
+  await lockCase(em, event.caseId);
   const last = await em.createQueryBuilder(CaseEvent, 'e').select('MAX(e.seq)', 'seq').where('e.case_id = :id', { id: event.caseId })
     .getRawOne<{ seq: number | null }>();
-  return em.save(em.create(CaseEvent, { ...event, seq: Number(last?.seq ?? 0) + 1 }));
+  return em.save(em.create(CaseEvent, {
+    ...event, seq: Number(last?.seq ?? 0) + 1,
+    actorUserId: actor.userId, actorOrgId: actor.orgId, actorName: actor.name.slice(0, 32), actorOrgName: actor.orgName.slice(0, 64),
+  }));
 }
 
 /** Something an organisation must do for a case, and by when. */

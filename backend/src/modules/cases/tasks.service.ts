@@ -1,6 +1,6 @@
 import { Provide, Scope, ScopeEnum, Inject } from '@midwayjs/core';
-import { In, type EntityManager } from 'typeorm';
-import { CaseTask, TaskExtension, Notification, NotificationRead, Filing, CaseRecord, appendEvent } from './entities';
+import { In, IsNull, type EntityManager } from 'typeorm';
+import { CaseTask, TaskExtension, Notification, NotificationRead, Filing, CaseRecord, appendEvent, lockCase } from './entities';
 import { CaseAccess } from './case-access';
 import { User } from '../users/entities';
 import { CasesService } from './cases.service';
@@ -56,8 +56,12 @@ export class TasksService {
 
   /** An approved extension (e.g. 经济犯罪 JJ Art16): recomputed from the original start, recorded on the timeline. */
   async extend(em: EntityManager, user: AuthUser, taskId: number, extensionKey: string, reason: string) {
-    const task = await em.findOneBy(CaseTask, { id: taskId });
-    if (!task) throw new AppError('NOT_FOUND', `待办不存在（编号 ${taskId}）`, { field: 'id' });
+    const found = await em.findOneBy(CaseTask, { id: taskId });
+    if (!found) throw new AppError('NOT_FOUND', `待办不存在（编号 ${taskId}）`, { field: 'id' });
+    // The case row first, as every step does; then the task as that step left it (a step that
+    // closed it a moment ago makes this a 409, not a duplicate timeline entry).
+    const row = (await lockCase(em, found.caseId))!;
+    const task = await em.findOneByOrFail(CaseTask, { id: taskId });
     const { orgIds } = await this.access.viewer(em, user);
     if (!orgIds.includes(task.orgId)) throw new AppError('FORBIDDEN', '只能批准本单位待办的延期');
     if (task.status !== 'open') throw new AppError('CONFLICT', '该待办已办结，不能延期');
@@ -78,13 +82,12 @@ export class TasksService {
     const now = this.clock.now();
     await em.insert(TaskExtension, { taskId, extensionKey: ext.key, approvedBy: user.id, reason, previousDueAt: task.dueAt, newDueAt: due.dueAt, at: now });
     await em.update(CaseTask, { id: taskId }, { dueAt: due.dueAt, dueFlagged: due.flagged, flagReason: due.flagReason, nextRemindAt: now });
-    // The extension shows on the timeline like any step, and changes the case like one (its
-    // version moves on, which also serialises it with a concurrent action).
-    await em.createQueryBuilder().update(CaseRecord).set({ version: () => 'version + 1' }).where('id = :id', { id: task.caseId }).execute();
-    const row = await em.findOneByOrFail(CaseRecord, { id: task.caseId });
-    await appendEvent(em, {
-      caseId: task.caseId, transition: 'extend_deadline', fromState: row.state, toState: row.state,
-      actorUserId: user.id, actorOrgId: user.orgId, reason, at: now,
+    // The extension shows on the timeline like any step, and changes the case like one: its
+    // version moves on, so an action prepared on the old version answers 409.
+    await em.createQueryBuilder().update(CaseRecord).set({ version: () => 'version + 1' })
+      .where('id = :id AND version = :version', { id: row.id, version: row.version }).execute();
+    await appendEvent(em, await this.access.actor(em, user), {
+      caseId: task.caseId, transition: 'extend_deadline', fromState: row.state, toState: row.state, reason, at: now,
       details: JSON.stringify({ taskId, extension: ext.key, label: ext.label, basis: ext.basis, previousDueAt: task.dueAt?.toISOString() ?? null, newDueAt: due.dueAt.toISOString() }),
     });
     return (await this.cases.taskViews(em, [await em.findOneByOrFail(CaseTask, { id: taskId })]))[0];
@@ -141,19 +144,30 @@ export class TasksService {
     return { items: await this.cases.filingViews(em, rows), total, page: q.page, pageSize: q.pageSize };
   }
 
-  /** The filing procuratorate signs for a 备案; the agency sees that it was signed and when. */
+  /**
+   * The filing procuratorate signs for a 备案. Like a step, it goes on the timeline and every
+   * other party of the case is told (通报); it does not change the case's state or version.
+   */
   async signFiling(em: EntityManager, user: AuthUser, id: number) {
-    const filing = await em.findOneBy(Filing, { id });
+    const found = await em.findOneBy(Filing, { id });
     const { orgIds } = await this.access.viewer(em, user);
-    if (!filing || !orgIds.includes(filing.procuratorateOrgId)) throw new AppError('NOT_FOUND', `备案不存在（编号 ${id}）`, { field: 'id' });
-    if (filing.signedAt) throw new AppError('CONFLICT', '该备案已签收');
+    if (!found || !orgIds.includes(found.procuratorateOrgId)) throw new AppError('NOT_FOUND', `备案不存在（编号 ${id}）`, { field: 'id' });
+    const row = (await lockCase(em, found.caseId))!;
     const now = this.clock.now();
-    await em.update(Filing, { id }, { signedAt: now, signedBy: user.id });
-    const row = await em.findOneByOrFail(CaseRecord, { id: filing.caseId });
-    await em.insert(Notification, {
-      orgId: row.agencyOrgId, caseId: row.id, eventId: null, title: `${row.platformNo} ${row.title}：备案已签收`.slice(0, 200),
-      body: `检察院已于 ${shanghaiMinute(now)} 签收备案`,
+    const signed = await em.update(Filing, { id, signedAt: IsNull() }, { signedAt: now, signedBy: user.id });
+    if (!signed.affected) throw new AppError('CONFLICT', '该备案已签收');
+    const actor = await this.access.actor(em, user);
+    const event = await appendEvent(em, actor, {
+      caseId: row.id, transition: 'sign_filing', fromState: row.state, toState: row.state, reason: null, at: now,
+      details: JSON.stringify({ filingId: id, transferEventId: found.eventId }),
     });
+    const receivers = this.access.partyOrgIds(row).filter((org) => !orgIds.includes(org));
+    if (receivers.length) {
+      await em.insert(Notification, receivers.map((orgId) => ({
+        orgId, caseId: row.id, eventId: event.id, title: `${row.platformNo} ${row.title}：备案已签收`.slice(0, 200),
+        body: `${actor.orgName}已于 ${shanghaiMinute(now)} 签收备案`,
+      })));
+    }
     return this.cases.filingView(em, await em.findOneByOrFail(Filing, { id }));
   }
 }

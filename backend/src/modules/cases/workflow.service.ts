@@ -4,7 +4,7 @@ import {
   STATES, TRANSITIONS, RECEIVER_PARTY, DOC_TYPES,
   type TransitionKey, type TransitionDef, type StateDef, type StateKey, type ReceiverRule, type Party, type Role,
 } from '@lfxj/contracts';
-import { CaseRecord, CaseEvent, CaseTask, Filing, CaseDocument, Notification, appendEvent } from './entities';
+import { CaseRecord, CaseEvent, CaseTask, Filing, CaseDocument, Notification, appendEvent, lockCase } from './entities';
 import { Organisation } from '../directory/entities';
 import { DirectoryService } from '../directory/directory.service';
 import { DeadlinesService } from '../deadlines/deadlines.service';
@@ -39,8 +39,11 @@ export class WorkflowService {
   @Inject() private reminders: RemindersService;
 
   async perform(em: EntityManager, user: AuthUser, caseId: number, input: ActionInput, audit: AuditNote): Promise<CaseRecord> {
-    const row = await this.access.visibleCase(em, user, caseId);
-    Object.assign(audit, { targetType: 'case', targetId: row.id });
+    await this.access.visibleCase(em, user, caseId);
+    Object.assign(audit, { targetType: 'case', targetId: caseId });
+    // The case row first, before anything else is locked: steps on one case queue here, and
+    // every check below reads the case as the previous step left it.
+    const row = (await lockCase(em, caseId))!;
     const def: TransitionDef = TRANSITIONS[input.transition];
 
     if (!def.from.includes(row.state)) {
@@ -68,9 +71,9 @@ export class WorkflowService {
     const details: Record<string, unknown> = { party };
     if (input.urgeKind) details.urgeKind = input.urgeKind;
     if (input.policeOrgId) details.policeOrgId = input.policeOrgId;
-    const event = await appendEvent(em, {
-      caseId: row.id, transition: input.transition, fromState: from, toState: to,
-      actorUserId: user.id, actorOrgId: user.orgId, reason: input.reason ?? null, details: JSON.stringify(details), at: now,
+    const actor = await this.access.actor(em, user);
+    const event = await appendEvent(em, actor, {
+      caseId: row.id, transition: input.transition, fromState: from, toState: to, reason: input.reason ?? null, details: JSON.stringify(details), at: now,
     });
     if (documents.length) await em.update(CaseDocument, { id: In(documents.map((d) => d.id)) }, { eventId: event.id });
 
@@ -80,10 +83,12 @@ export class WorkflowService {
     if (def.to !== 'same') {
       // The step is done: close what the previous receiver had to do (a lead's task stays with the commission).
       if (fromOrg) {
-        const done = await em.find(CaseTask, { where: { caseId: row.id, status: 'open', orgId: fromOrg }, select: { id: true } });
-        await em.update(CaseTask, { caseId: row.id, status: 'open', orgId: fromOrg }, { status: 'done', closedByEventId: event.id, closedAt: now, nextRemindAt: null });
+        // By primary key: a range update on (case_id, status) would lock the gaps next to
+        // neighbouring cases and deadlock with their steps on MySQL.
+        const done = (await em.find(CaseTask, { where: { caseId: row.id, status: 'open', orgId: fromOrg }, select: { id: true } })).map((t) => t.id);
+        if (done.length) await em.update(CaseTask, { id: In(done) }, { status: 'done', closedByEventId: event.id, closedAt: now, nextRemindAt: null });
         // Completing a task cancels its pending reminders.
-        await this.reminders.cancelForTasks(em, done.map((t) => t.id), now);
+        await this.reminders.cancelForTasks(em, done, now);
       }
       deadlineNote = await this.openTask(em, row, to, def, event, now);
     }
@@ -95,9 +100,8 @@ export class WorkflowService {
       if (org) receivers.add(org);
     }
     receivers.delete(user.orgId);
-    const actorOrg = await this.directory.currentOrgName(em, user.orgId);
     const reason = input.reason?.replace(/[。．.\s]+$/u, '');
-    const body = `${actorOrg}：${def.label}${input.urgeKind ? `（${input.urgeKind}）` : ''}${reason ? `。${reason}` : ''}${deadlineNote}`.slice(0, 1000);
+    const body = `${actor.orgName}：${def.label}${input.urgeKind ? `（${input.urgeKind}）` : ''}${reason ? `。${reason}` : ''}${deadlineNote}`.slice(0, 1000);
     if (receivers.size) {
       await em.insert(Notification, [...receivers].map((orgId) => ({
         orgId, caseId: row.id, eventId: event.id, title: `${row.platformNo} ${row.title}：${def.label}`.slice(0, 200), body,
