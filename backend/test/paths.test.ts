@@ -3,9 +3,9 @@ import { startApp, type TestApp } from './support';
 import { caseClient } from './cases.support';
 
 /**
- * Every transition of the process definition, taken over the API: for each one a fresh case is
- * walked along the shortest path from the start to a state the transition leaves, then the
- * transition itself is performed by a user of the right role and organisation.
+ * Every edge of the process definition (each transition from each state it allows), taken over
+ * the API: for each one a fresh case is walked along the shortest path from the start to that
+ * state, then the transition itself is performed by a user of the right role and organisation.
  */
 let t: TestApp;
 let c: ReturnType<typeof caseClient>;
@@ -59,17 +59,25 @@ async function perform(caseId: number, key: TransitionKey) {
   return c.step(tokens.get(role)!, caseId, key, (def.requires ?? []).map((r) => r.type), extra);
 }
 
-test.each(ALL)('%s can be taken over the API', async (key) => {
+/** Every edge of the definition: each transition from each state it may be taken in. */
+const EDGES: Array<[TransitionKey, StateKey]> = ALL.flatMap((key) => (TRANSITIONS[key] as TransitionDef).from.map((from) => [key, from] as [TransitionKey, StateKey]));
+
+test('the edges cover the whole definition', () => {
+  expect(EDGES.length).toBe(ALL.reduce((n, key) => n + (TRANSITIONS[key] as TransitionDef).from.length, 0));
+  expect(new Set(EDGES.map(([key]) => key)).size).toBe(ALL.length);
+});
+
+test.each(EDGES)('%s from %s can be taken over the API', async (key, start) => {
   const def: TransitionDef = TRANSITIONS[key];
-  const start = def.from[0];
-  const created = await c.create(tokens.get('agency_officer')!, `PATH-${key}`);
+  const created = await c.create(tokens.get('agency_officer')!, `PATH-${key}-${start}`);
   for (const step of pathTo(start)) await perform(created.id, step);
   const before = (await c.get(tokens.get('agency_officer')!, created.id)).body;
   expect(before.state).toBe(start);
   const after = await perform(created.id, key);
   expect(after.state).toBe(def.to === 'same' ? start : def.to);
   expect(after.timeline[after.timeline.length - 1].transition).toBe(key);
-  // Whoever must act next has exactly one open task for the step, unless the case is closed.
+  // The timeline has no gaps, and whoever must act next has exactly one open task, unless the case is closed.
+  expect(after.timeline.map((e: { seq: number }) => e.seq)).toEqual(after.timeline.map((_: unknown, i: number) => i + 1));
   const open = after.tasks.filter((x: { status: string; title: string }) => x.status === 'open' && !x.title.includes('线索'));
   expect(open.length).toBe(after.state === 'closed' ? 0 : 1);
 });
