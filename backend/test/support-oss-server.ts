@@ -2,7 +2,7 @@
  * A small stand-in for Aliyun OSS, for tests: one bucket held in memory, on 127.0.0.1 and a
  * random port. It checks what a client sends the way OSS does, so a test passing against it
  * means the request would be signed correctly for the real service:
- * - PUT/GET/HEAD: the V1 `Authorization: OSS <AccessKeyId>:<Signature>` header, recomputed here
+ * - PUT/GET/HEAD/DELETE: the V1 `Authorization: OSS <AccessKeyId>:<Signature>` header, recomputed here
  *   from the secret; the bucket in the Host header; the date within 15 minutes; Content-MD5
  *   against the body; Content-Type present on PUT; `x-oss-forbid-overwrite`.
  * - POST (PostObject, a form straight from a phone): the policy's signature, expiration and
@@ -338,6 +338,13 @@ export async function startFakeOss(opts: FakeOssOptions): Promise<FakeOss> {
       res.setHeader('ETag', obj.etag);
       res.setHeader('Last-Modified', obj.lastModified.toUTCString());
       res.end(method === 'GET' ? obj.body : undefined);
+      return;
+    }
+    if (method === 'DELETE') {
+      // As OSS: deleting a missing object is not an error.
+      objects.delete(key);
+      res.statusCode = 204;
+      res.end();
       return;
     }
     throw new OssFailure(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');

@@ -46,9 +46,11 @@ export interface TestApp {
 export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
   const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   let dropDatabase = async () => {};
+  // Uploaded files go to a folder of this test run, never into the repository's ./data.
+  const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lfxj-files-'));
   Object.assign(process.env, {
     MIDWAY_SERVER_ENV: 'unittest', SEED_ON_START: 'true', SEED_DEMO_ACCOUNTS: 'false', BCRYPT_ROUNDS: '4',
-    AUDIT_SEAL_SECONDS: '0', REMINDERS_ENABLED: 'false', DB_TYPE: TEST_DB, ...env,
+    AUDIT_SEAL_SECONDS: '0', REMINDERS_ENABLED: 'false', DB_TYPE: TEST_DB, STORAGE_DIR: storageDir, ...env,
   });
   if (TEST_DB === 'mysql') {
     const database = `lfxj_t_${id}`;
@@ -100,6 +102,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     stop: async () => {
       await close(app);
       await dropDatabase();
+      fs.rmSync(storageDir, { recursive: true, force: true });
     },
   };
   return t;

@@ -2,12 +2,11 @@ import { Controller, Inject } from '@midwayjs/core';
 import type { Context } from '@midwayjs/koa';
 import { API } from '@lfxj/contracts';
 import { Endpoint, type Call } from '../../common/endpoint';
-import { readMultipart } from '../../common/multipart';
 import { CasesService } from './cases.service';
 import { WorkflowService } from './workflow.service';
 import { TasksService } from './tasks.service';
 import { CaseAccess } from './case-access';
-import { DocumentsService } from '../documents/documents.service';
+import { DocumentsService, type StagedUpload } from '../documents/documents.service';
 import { CaseRecord } from './entities';
 
 const api = API.cases;
@@ -45,12 +44,13 @@ export class CasesController {
     return this.cases.detail(em, user, await em.findOneByOrFail(CaseRecord, { id: row.id }));
   }
 
-  @Endpoint(api.uploadDocuments)
-  async upload({ input, user, em, ctx, audit }: Call<typeof api.uploadDocuments>) {
-    // Who may upload is checked before the body is read.
-    await this.access.visibleCase(em, user, input.params.id);
-    const files = await readMultipart(ctx, this.documents.limits);
-    const saved = await this.documents.upload(em, user, input.params.id, input.query.docType, files, input.query.replacesId);
+  /** The files are streamed to storage before the transaction (who may upload is checked first); the transaction registers them. */
+  @Endpoint(api.uploadDocuments, {
+    stage: (self: CasesController, { input, user, ctx }) => self.documents.stageUpload(ctx, user!, input.params.id, input.query.docType, input.query.replacesId),
+    unstage: (self: CasesController, staged) => self.documents.discard(staged),
+  })
+  async upload({ input, user, em, audit, staged }: Call<typeof api.uploadDocuments, StagedUpload>) {
+    const saved = await this.documents.register(em, user, input.params.id, staged);
     Object.assign(audit, { targetType: 'case', targetId: input.params.id, details: { docType: input.query.docType, files: saved.map((d) => ({ id: d.id, name: d.fileName, sha256: d.sha256 })) } });
     return this.cases.documentViews(em, saved);
   }
@@ -62,9 +62,12 @@ export class CasesController {
     return { host: policy.host, key: policy.key, expireAt: policy.expireAt, maxBytes: policy.maxBytes, fields: policy.fields };
   }
 
-  @Endpoint(api.registerUpload)
-  async registerUpload({ input, user, em, audit }: Call<typeof api.registerUpload>) {
-    const saved = await this.documents.registerUpload(em, user, input.params.id, input.body.key, input.body.docType, input.body.fileName);
+  /** The uploaded object is read and checked before the transaction, which only records it. */
+  @Endpoint(api.registerUpload, {
+    stage: (self: CasesController, { input, user }) => self.documents.stageRegistration(user!, input.params.id, input.body.key, input.body.docType, input.body.fileName),
+  })
+  async registerUpload({ input, user, em, audit, staged }: Call<typeof api.registerUpload, StagedUpload>) {
+    const saved = await this.documents.registerStaged(em, user, input.params.id, staged);
     Object.assign(audit, { targetType: 'case', targetId: input.params.id, details: { key: input.body.key, sha256: saved[0].sha256 } });
     return this.cases.documentViews(em, saved);
   }

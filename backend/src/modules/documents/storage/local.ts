@@ -68,6 +68,27 @@ export class LocalStorage implements StorageDriver {
     }
   }
 
+  /** A spooled upload is moved into place (renamed when on the same disk, else copied). */
+  async putFile(key: string, source: string, _contentType: string): Promise<void> {
+    const full = this.pathOf(key);
+    const dir = path.dirname(full);
+    await fs.mkdir(dir, { recursive: true });
+    await this.assertInsideRoot(dir);
+    try {
+      await fs.rename(source, full);
+    } catch (err) {
+      if (!isErrno(err, 'EXDEV')) throw err;
+      const tmp = path.join(dir, `.${path.basename(full)}.${randomBytes(6).toString('hex')}.tmp`);
+      await fs.copyFile(source, tmp);
+      await fs.rename(tmp, full);
+      await fs.rm(source, { force: true });
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.rm(this.pathOf(key), { force: true });
+  }
+
   async get(key: string): Promise<Buffer> {
     const full = this.pathOf(key);
     try {

@@ -1,3 +1,4 @@
+import { promises as fs } from 'fs';
 import OSS from 'ali-oss';
 import { isIP } from 'net';
 import { AppError } from '../../../common/app-error';
@@ -116,6 +117,27 @@ export class OssStorage implements StorageDriver {
       await this.client.put(name, body, { mime: contentType });
     } catch (err) {
       throw storageFailure(err, 'put');
+    }
+  }
+
+  async putFile(key: string, source: string, contentType: string): Promise<void> {
+    const name = this.objectName(key);
+    assertContentType(contentType);
+    try {
+      // From the spooled file: the upload never sits in memory whole.
+      await this.client.put(name, source, { mime: contentType });
+    } catch (err) {
+      throw storageFailure(err, 'put');
+    } finally {
+      await fs.rm(source, { force: true });
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.delete(this.objectName(key));
+    } catch (err) {
+      if (!isMissing(err)) throw storageFailure(err, 'delete');
     }
   }
 

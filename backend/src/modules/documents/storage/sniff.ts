@@ -1,3 +1,4 @@
+import { promises as fs } from 'fs';
 import { createHash } from 'crypto';
 import { AppError } from '../../../common/app-error';
 
@@ -307,21 +308,52 @@ function refused(message: string, detected: FileType | null): AppError {
  * (use its mime for storage and downloads, and its ext for the stored key).
  */
 export function assertAllowedDocument(buf: Buffer, declaredName: string): FileType {
+  return assertAllowedType(buf.length ? detectFileType(buf) : null, buf.length, declaredName);
+}
+
+/** The same decision from a type already detected (e.g. of a file spooled to disk). */
+export function assertAllowedType(type: FileType | null, size: number, declaredName: string): FileType {
   const name = displayName(declaredName);
-  if (buf.length === 0) throw refused(`文件“${name}”是空文件，不允许上传`, null);
+  if (size === 0) throw refused(`文件“${name}”是空文件，不允许上传`, null);
 
   const declaredExt = extensionOf(declaredName ?? '');
   if (CODE_EXTENSIONS.has(declaredExt)) {
-    throw refused(`文件“${name}”的扩展名“.${declaredExt}”属于可执行程序、脚本或含宏文档，不允许上传`, detectFileType(buf));
+    throw refused(`文件“${name}”的扩展名“.${declaredExt}”属于可执行程序、脚本或含宏文档，不允许上传`, type);
   }
-
-  const type = detectFileType(buf);
   if (type === null) {
     throw refused(`无法识别文件“${name}”的实际类型，不允许上传；可上传 PDF、OFD、Word/Excel/PowerPoint 文档、图片、音视频或 UTF-8 纯文本`, null);
   }
   if (ARCHIVES.has(type)) throw refused(`文件“${name}”的实际类型为${type.label}，不允许上传，请解压后逐个上传`, type);
   if (!ALLOWED.has(type)) throw refused(`文件“${name}”的实际类型为${type.label}，不允许上传`, type);
   return type;
+}
+
+/** Types decided by their first bytes alone; anything else (containers, text) needs the whole file. */
+const HEAD_IS_ENOUGH: ReadonlySet<FileType> = new Set<FileType>([
+  FILE_TYPES.pdf, FILE_TYPES.png, FILE_TYPES.jpeg, FILE_TYPES.gif, FILE_TYPES.webp, FILE_TYPES.tiff, FILE_TYPES.bmp, FILE_TYPES.heic,
+  FILE_TYPES.avif, FILE_TYPES.mp4, FILE_TYPES.mov, FILE_TYPES.threeGp, FILE_TYPES.avi, FILE_TYPES.m4a, FILE_TYPES.mp3, FILE_TYPES.wav,
+  FILE_TYPES.amr, FILE_TYPES.exe, FILE_TYPES.elf, FILE_TYPES.macho, FILE_TYPES.javaClass, FILE_TYPES.dex, FILE_TYPES.wasm,
+  FILE_TYPES.script, FILE_TYPES.cab, FILE_TYPES.lnk, FILE_TYPES.rar, FILE_TYPES.sevenZip, FILE_TYPES.gzip,
+]);
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * The real type of a file on disk. Photos, PDFs and media are told by their first 64 KiB;
+ * only Office / OFD containers and text are read whole (they are the small ones).
+ */
+export async function detectFileTypeOfFile(path: string): Promise<{ type: FileType | null; size: number }> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return { type: null, size };
+    const head = Buffer.alloc(Math.min(size, HEAD_BYTES));
+    await handle.read(head, 0, head.length, 0);
+    const byHead = detectFileType(head);
+    if (size <= HEAD_BYTES || (byHead && HEAD_IS_ENOUGH.has(byHead))) return { type: byHead, size };
+    return { type: detectFileType(await handle.readFile()), size };
+  } finally {
+    await handle.close();
+  }
 }
 
 export function sha256Hex(buf: Buffer): string {

@@ -3,6 +3,10 @@ export interface StorageDriver {
   readonly name: 'local' | 'oss';
   /** Writes the whole object; an existing object under the same key is replaced. */
   put(key: string, body: Buffer, contentType: string): Promise<void>;
+  /** Stores a file already on local disk (an upload spooled there) under `key`; the file is consumed. */
+  putFile(key: string, path: string, contentType: string): Promise<void>;
+  /** Removes an object; a missing one is not an error. */
+  delete(key: string): Promise<void>;
   /** Throws AppError('NOT_FOUND') when there is no such object. */
   get(key: string): Promise<Buffer>;
   exists(key: string): Promise<boolean>;
