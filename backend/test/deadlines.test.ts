@@ -1,3 +1,4 @@
+import { WorkCalendar } from '../src/modules/deadlines/calendar';
 import type { TokenPair } from '@lfxj/contracts';
 import { startApp, bearer, type TestApp } from './support';
 import { caseClient, TRANSFER_DOCS } from './cases.support';
@@ -66,21 +67,25 @@ test('a new rule version applies to new tasks only; running deadlines keep their
 });
 
 test('a deadline past the last year of holiday data is flagged until admins enter that year', async () => {
-  t.clock.advance(Date.parse('2026-12-29T02:00:00Z') - Date.now());
+  // The first year the calendar package has no State Council schedule for (2027 in late 2026).
+  const Y = new WorkCalendar([], []).coveredThroughYear + 1;
+  t.clock.advance(Date.parse(`${Y - 1}-12-29T02:00:00Z`) - Date.now());
   [, , , admin] = await tokens();
   const flagged = await receivedCase('DL-010');
   expect(flagged.dueFlagged).toBe(true);
-  expect(flagged.flagReason).toContain('2027');
+  expect(flagged.flagReason).toContain(String(Y));
 
-  const year = await t.http().put('/api/v1/calendar/years/2027').set(bearer(admin)).send({ note: '国务院办公厅2027年节假日安排已录入' });
+  const year = await t.http().put(`/api/v1/calendar/years/${Y}`).set(bearer(admin)).send({ note: `国务院办公厅${Y}年节假日安排已录入` });
   expect(year.status).toBe(200);
-  const holiday = await t.http().post('/api/v1/calendar/overrides').set(bearer(admin)).send({ day: '2027-01-01', kind: 'holiday', name: '元旦' });
+  const holiday = await t.http().post('/api/v1/calendar/overrides').set(bearer(admin)).send({ day: `${Y}-01-01`, kind: 'holiday', name: '元旦' });
   expect(holiday.status).toBe(200);
   const clean = await receivedCase('DL-011');
   expect(clean.dueFlagged).toBe(false);
-  // 12-29 + 3 days = 2027-01-01, a holiday → Saturday and Sunday are rest days → Monday 01-04 ends the period.
-  expect(clean.dueAt).toBe('2027-01-04T16:00:00.000Z');
-  const list = (await t.http().get('/api/v1/calendar/overrides?year=2027').set(bearer(admin))).body;
-  expect(list.extraCoveredYears).toContain(2027);
-  expect(list.items.map((o: { day: string }) => o.day)).toEqual(['2027-01-01']);
+  // 12-29 + 3 days = 01-01, a holiday, so the period ends with the first working day after it (weekends rest).
+  const end = new Date(`${Y}-01-02T00:00:00Z`);
+  while ([0, 6].includes(end.getUTCDay())) end.setUTCDate(end.getUTCDate() + 1);
+  expect(clean.dueAt).toBe(`${end.toISOString().slice(0, 10)}T16:00:00.000Z`);
+  const list = (await t.http().get(`/api/v1/calendar/overrides?year=${Y}`).set(bearer(admin))).body;
+  expect(list.extraCoveredYears).toContain(Y);
+  expect(list.items.map((o: { day: string }) => o.day)).toEqual([`${Y}-01-01`]);
 });

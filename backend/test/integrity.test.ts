@@ -112,3 +112,50 @@ test('the same agency case number sent at once by many requests is registered on
   await audit.seal();
   expect(await audit.verify()).toMatchObject({ ok: true, unsealed: 0 });
 });
+
+test('a document of another organisation’s case answers like a missing one: no case number', async () => {
+  await t.user('i.stranger', 'SZ-NS-SCJG', ['agency_officer']);
+  const stranger = await t.login('i.stranger');
+  const created = await c.create(agency, 'DOC-STRANGER-1');
+  await c.step(agency, created.id, 'submit_report', ['transfer_report']);
+  const doc = (await c.get(agency, created.id)).body.timeline[1].documents[0];
+  const refused = await t.http().get(`/api/v1/documents/${doc.id}/content`).set(bearer(stranger));
+  const missing = await t.http().get('/api/v1/documents/99999999/content').set(bearer(stranger));
+  expect(refused.status).toBe(404);
+  expect(refused.body.message).toBe(`文书不存在（编号 ${doc.id}）`);
+  expect(refused.body.message).not.toContain('案件');
+  expect(missing.body.message).toBe('文书不存在（编号 99999999）');
+});
+
+test('verifying the audit chain holds no write transaction: writes go on while it runs', async () => {
+  // A long chain (sealed), so that verification takes a while.
+  const rows = Array.from({ length: 400 }, (_, i) => `(CURRENT_TIMESTAMP, 'test.bulk', 'success', '{"i":${i}}')`).join(', ');
+  for (let i = 0; i < 10; i++) await t.sql(`INSERT INTO audit_log (at, action, outcome, details) VALUES ${rows}`);
+  const audit = await t.app.getApplicationContext().getAsync(AuditService);
+  await audit.seal(5000);
+  await t.user('i.auditor', 'SZ-PT', ['audit_admin']);
+  const auditor = await t.login('i.auditor');
+  // The moment verification starts on the server, another write asks for a transaction.
+  let probe: Promise<{ asked: number; started: number }> | null = null;
+  const original = audit.verify.bind(audit);
+  const spy = jest.spyOn(audit, 'verify').mockImplementation(() => {
+    const asked = Date.now();
+    probe = t.db.transaction(async () => ({ asked, started: Date.now() }));
+    return original();
+  });
+  try {
+    const began = Date.now();
+    const result = await t.http().post('/api/v1/audit/verify').set(bearer(auditor)).send({});
+    const took = Date.now() - began;
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({ ok: true });
+    expect(result.body.checked).toBeGreaterThan(4_000);
+    const { asked, started } = await probe!;
+    // Held inside a write transaction, the walk would make the other write wait for all of it
+    // (SQLite queues write transactions; MySQL would pin a pooled connection meanwhile).
+    expect(took).toBeGreaterThan(100);
+    expect(started - asked).toBeLessThan(took / 3);
+  } finally {
+    spy.mockRestore();
+  }
+});
