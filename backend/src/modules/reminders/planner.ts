@@ -137,7 +137,8 @@ export class ReminderPlanner {
     return [
       ...this.cfg.reminders.dueSoonHours.map((h) => ({ at: due - h * HOUR, label: `h${h}` })),
       ...this.cfg.reminders.dueSoonFractions.map((f) => ({ at: start + f * (due - start), label: `p${Math.round(f * 100)}` })),
-    ].map((p) => ({ ...p, at: this.onWorkingDay(p.at, start, calendar) })).filter((p) => p.at > start + MINUTE);
+    // Whole milliseconds, as stored: a point must be due exactly at the instant kept on the task.
+    ].map((p) => ({ ...p, at: this.onWorkingDay(Math.floor(p.at), start, calendar) })).filter((p) => p.at > start + MINUTE);
   }
 
   /** 00:00 Asia/Shanghai of the first working day after `today`. */

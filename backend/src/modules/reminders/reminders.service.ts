@@ -8,7 +8,7 @@ import { Clock } from '../../common/clock';
 import { AppError } from '../../common/app-error';
 import { LeaseService } from '../platform/lease.service';
 import { DeadlinesService } from '../deadlines/deadlines.service';
-import { ReminderPlanner, reminderText, type ScanCursor } from './planner';
+import { ReminderPlanner, reminderText, type PageResult, type ScanCursor } from './planner';
 import { type DrainResult } from './sender';
 import { Reminder, ReminderLog, SmsPreference, type ReminderKind } from './entities';
 import type { SmsDriver } from './sms';
@@ -32,6 +32,19 @@ export interface ScanReport {
 
 /** The lease was taken over between two pages: stop, the new holder goes on. */
 class LeaseLost extends Error {}
+
+/** Task ids for a log line, runs folded: `505-1004,1010`. */
+function idRanges(ids: number[]): string {
+  const sorted = [...ids].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
+    i = j;
+  }
+  return parts.join(',');
+}
 
 /**
  * Reminders: the deadline scan writes the outbox, the sender drains it. Both run from cron
@@ -103,31 +116,46 @@ export class RemindersService {
         }
         const why = err instanceof Error ? err.message : String(err);
         if (err instanceof AppError && err.code === 'DB_UNAVAILABLE') {
-          this.logger.error('提醒扫描：数据库不可用，本次扫描中止（待办 %s 留待下次）：%s', ids.join(','), why);
+          this.logger.error('提醒扫描：数据库不可用，本次扫描中止（待办 %s 留待下次）：%s', idRanges(ids), why);
           report.stopped = 'database';
           break;
         }
-        this.logger.error('提醒扫描：一页待办写入失败，逐条重试（待办 %s）：%s', ids.join(','), why);
-        for (const id of ids) {
-          try {
-            const done = await runPage([id]);
-            report.tasks += done.tasks;
-            report.written += done.written;
-          } catch (one) {
-            if (one instanceof LeaseLost) {
-              report.stopped = 'lease';
-              break;
-            }
-            report.failedTaskIds.push(id);
-            this.logger.error('提醒扫描：待办 %d 的提醒写入失败，下次扫描重试：%s', id, one instanceof Error ? one.message : String(one));
-          }
-        }
+        this.logger.error('提醒扫描：一页待办写入失败，分开重试（待办 %s）：%s', idRanges(ids), why);
+        const half = Math.ceil(ids.length / 2);
+        await this.isolate(ids.slice(0, half), runPage, report);
+        await this.isolate(ids.slice(half), runPage, report);
         report.pages++;
         if (report.stopped) break;
       }
       if (page.length < size) break;
     }
     return report;
+  }
+
+  /**
+   * A failed page is split in halves until the tasks that fail on their own are found (a single
+   * bad task costs about 2·log2(page) small transactions, not one per task); the rest are written.
+   */
+  private async isolate(ids: number[], runPage: (ids: number[]) => Promise<PageResult>, report: ScanReport): Promise<void> {
+    if (report.stopped) return;
+    try {
+      const done = await runPage(ids);
+      report.tasks += done.tasks;
+      report.written += done.written;
+    } catch (err) {
+      if (err instanceof LeaseLost) {
+        report.stopped = 'lease';
+        return;
+      }
+      if (ids.length === 1) {
+        report.failedTaskIds.push(ids[0]);
+        this.logger.error('提醒扫描：待办 %d 的提醒写入失败，下次扫描重试：%s', ids[0], err instanceof Error ? err.message : String(err));
+        return;
+      }
+      const half = Math.ceil(ids.length / 2);
+      await this.isolate(ids.slice(0, half), runPage, report);
+      await this.isolate(ids.slice(half), runPage, report);
+    }
   }
 
   /**
