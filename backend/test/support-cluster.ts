@@ -65,7 +65,10 @@ export async function startCluster(): Promise<Cluster> {
     get db() {
       return gate();
     },
-    sql: (query, params = []) => gate().transaction((em) => em.query(query, params)),
+    sql: (query, params = []) => {
+      const db = gate();
+      return db.transaction((em) => em.query(query, params));
+    },
     start: async (env = {}) => {
       const first = !ds;
       const child = await spawnApp({ ...dbEnv, SEED_ON_START: first ? 'true' : 'false', ...env });
@@ -79,7 +82,8 @@ export async function startCluster(): Promise<Cluster> {
     },
     user: async (username, orgCode, roles, phone) => {
       const passwordHash = await bcrypt.hash(PASSWORD, 4);
-      return gate().transaction(async (em) => {
+      const db = gate();
+      return db.transaction(async (em) => {
         const org = await em.findOneByOrFail(Organisation, { code: orgCode });
         const user = await em.save(em.create(User, {
           username, displayName: `测试${username}`, orgId: org.id, phone, status: 'active', passwordHash, mustChangePassword: false,
