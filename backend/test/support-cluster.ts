@@ -31,11 +31,12 @@ export interface Cluster {
   destroy: () => Promise<void>;
 }
 
-export async function startCluster(): Promise<Cluster> {
+/** On the database of the test pass (TEST_DB), or the one named. */
+export async function startCluster(opts: { db?: 'sqlite' | 'mysql' } = {}): Promise<Cluster> {
   const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   let dbEnv: Record<string, string>;
   let drop: () => Promise<void>;
-  if (TEST_DB === 'mysql') {
+  if ((opts.db ?? TEST_DB) === 'mysql') {
     const database = `lfxj_c_${id}`;
     const admin = mysqlAdmin();
     await admin.initialize();
@@ -116,6 +117,16 @@ export async function loginTo(app: ChildApp, username: string, password = PASSWO
   const res = await call<TokenPair>(app, 'POST', '/auth/login', { username, password });
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
+}
+
+/** Upload one small PDF as a document of a case; its id. */
+export async function uploadTo(app: ChildApp, token: TokenPair, caseId: number, docType: string): Promise<number> {
+  const form = new FormData();
+  form.append('file', new Blob([`%PDF-1.4\n% ${docType}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`], { type: 'application/pdf' }), `${docType}.pdf`);
+  const res = await fetch(`${app.base}/api/v1/cases/${caseId}/documents?docType=${docType}`, { method: 'POST', headers: { authorization: `Bearer ${token.accessToken}` }, body: form });
+  const body = (await res.json()) as Array<{ id: number }>;
+  if (res.status !== 200) throw new Error(`upload ${docType}: ${res.status} ${JSON.stringify(body)}`);
+  return body[0].id;
 }
 
 /** Poll until `check` gives a value (not undefined/false), or fail after `ms`. */
