@@ -70,7 +70,8 @@ test('killed after the provider accepted a SendBatchSms: the instance that takes
   sms.releaseHeld(); // nobody is listening any more
 
   const before = sms.requests.length;
-  const b = await start('sms-b');
+  // Its own claims last a minute (see the next test); sms-a's, which it finds, ran out after 3 s.
+  const b = await start('sms-b', { SMS_CLAIM_SECONDS: '60' });
   await eventually('the take-over', async () => (await rowsTo(phones)).every((r) => r.status === 'sent'), 30_000);
   expect(sendsTo(phones)).toHaveLength(4);
   expect(sendsTo(phones).map((m) => m.outId)).toEqual(phones.map(() => outId));
@@ -92,7 +93,7 @@ test('killed during a SendSms and restarted under the same name: it checks at on
   expect(held.map((m) => [m.action, m.phone])).toEqual([['SendSms', phone]]);
   await b.kill();
   sms.releaseHeld();
-  // A claim of a minute: a stranger would wait that long; the same instance knows its predecessor is dead.
+  // sms-b claimed it for a minute: a stranger would wait that long; the same instance knows its predecessor is dead.
   const again = await start('sms-b', { SMS_CLAIM_SECONDS: '60' });
   const restarted = Date.now();
   await eventually('the restarted instance to confirm it', async () => (await rowsTo([phone]))[0].status === 'sent', 20_000);
