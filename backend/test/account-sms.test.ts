@@ -119,10 +119,14 @@ describe('account messages ignore quiet hours, the daily cap and digests (and co
   test('at night: reminders wait for the morning, the temporary password goes at once', async () => {
     at('2026-12-03T15:30:00Z'); // Thursday 23:30
     await queueReminders(1, 'night');
-    await reset();
+    await reset(); // sent right after the commit
     expect(to(PHONE).at(-1)?.templateCode).toBe('SMS_LFXJ_ACCOUNT');
-    expect(await drain()).toMatchObject({ sent: 0, deferred: 1 });
     expect(to(PHONE)).toHaveLength(5);
+    sms.failNext(1, { code: 'isp.SYSTEM_ERROR', action: 'SendSms' });
+    await reset(); // fails right after the commit: the night-time sender delivers it
+    at('2026-12-03T15:31:00Z');
+    expect(await drain()).toMatchObject({ sent: 1, deferred: 1 });
+    expect(to(PHONE).map((m) => m.templateCode).slice(-2)).toEqual(['SMS_LFXJ_ACCOUNT', 'SMS_LFXJ_ACCOUNT']);
   });
 
   test('several messages at once: the reminders become one digest, the temporary password stays its own message', async () => {
