@@ -420,6 +420,8 @@ CREATE TABLE `reminder` (
   `digest_id` int(11) DEFAULT NULL,
   `sent_at` datetime(3) DEFAULT NULL,
   `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  `out_id` varchar(64) DEFAULT NULL,
+  `claimed_at` datetime(3) DEFAULT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `uq_reminder_dedupe` (`dedupe_key`),
   KEY `ix_reminder_status_next` (`status`,`next_attempt_at`),
@@ -437,6 +439,19 @@ CREATE TABLE `reminder_log` (
   `at` datetime(3) NOT NULL,
   PRIMARY KEY (`id`),
   KEY `ix_reminder_log_reminder` (`reminder_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `sms_delivery` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `reminder_id` int(11) DEFAULT NULL,
+  `phone` varchar(20) NOT NULL,
+  `out_id` varchar(64) NOT NULL,
+  `provider_id` varchar(64) DEFAULT NULL,
+  `via` varchar(12) NOT NULL,
+  `at` datetime(3) NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `uq_sms_delivery_out_phone` (`out_id`,`phone`),
+  KEY `ix_sms_delivery_phone_at` (`phone`,`at`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `sms_preference` (
@@ -505,3 +520,4 @@ INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764700000000, 'TaskAssig
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764800000000, 'TaskReminderPoint1764800000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764850000000, 'CaseIntegrity1764850000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764860000000, 'AuditSealOrder1764860000000');
+INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764900000000, 'SmsDelivery1764900000000');

@@ -9,6 +9,7 @@ import { RequestMiddleware } from './common/request.middleware';
 import { WebMiddleware } from './common/web.middleware';
 import { Db } from './common/db';
 import { Seeder } from './seed/seeder';
+import { LeaseService } from './modules/platform/lease.service';
 import type { AppConfig } from './config/env';
 
 @Configuration({
@@ -19,6 +20,7 @@ export class MainConfiguration implements ILifeCycle {
   @App('koa') app: koa.Application;
   @Inject() db: Db;
   @Inject() seeder: Seeder;
+  @Inject() lease: LeaseService;
   @Config('app') cfg: AppConfig;
   @Logger() logger: ILogger;
 
@@ -28,6 +30,11 @@ export class MainConfiguration implements ILifeCycle {
     // Migrations are the only way the schema changes (synchronize is off).
     await this.db.migrate();
     if (this.cfg.seedOnStart) await this.seeder.run({ demoAccounts: this.cfg.seedDemoAccounts, print: true });
+  }
+
+  /** Runs before the database connections close (the cron jobs stop later): give the background-work leases up. */
+  async onStop() {
+    await this.lease.shutdown();
   }
 
   async onServerReady() {

@@ -47,6 +47,9 @@ function message(phone: string, params: Record<string, string>, code: keyof type
 
 const PARAMS = { caseNo: '（2025）深福市监移字第7号 A&B=C+D!*', deadline: '3月5日 17:00' };
 
+/** Today in Beijing time, the day Aliyun files a message under. */
+const beijingDay = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+
 /** No result may carry a full number or the secret. */
 function expectClean(result: SmsResult, ...phones: string[]): void {
   for (const phone of phones) expect(result.message).not.toContain(phone);
@@ -63,6 +66,7 @@ describe('AliyunSmsDriver against the fake dysmsapi', () => {
     expect(sms.requests.slice(before)).toEqual([{ action: 'SendSms', status: 200, code: 'OK' }]);
     expect(sms.messages.at(-1)).toEqual({
       action: 'SendSms', phone: '13800138000', signName: SIGN, templateCode: 'SMS_NEW_TASK', params: PARAMS, text: msg.text, bizId: result.providerId,
+      outId: null, at: expect.any(Date),
     });
   });
 
@@ -201,6 +205,61 @@ describe('AliyunSmsDriver against the fake dysmsapi', () => {
     expect([real.endpoint, real.protocol]).toEqual(['dysmsapi.aliyuncs.com', 'https']);
   });
 
+  test('the OutId goes with SendSms and SendBatchSms, and QuerySendDetails finds it (or says it is not there)', async () => {
+    const d = driver();
+    const single = await d.send({ ...message('13800138111', PARAMS), outId: 'lfxj-out-single' });
+    expect(single.ok).toBe(true);
+    const items = ['13900138001', '13900138002'].map((phone) => ({ phone, params: { caseNo: 'D-1', deadline: '今天', name: '赵六' }, text: 'x' }));
+    const batch = await d.sendBatch('SMS_DUE_SOON', items, 'lfxj-out-batch');
+    expect(batch.ok).toBe(true);
+    expect(sms.messages.filter((m) => m.outId === 'lfxj-out-single').map((m) => m.phone)).toEqual(['13800138111']);
+    expect(sms.messages.filter((m) => m.outId === 'lfxj-out-batch').map((m) => [m.phone, m.bizId])).toEqual(items.map((i) => [i.phone, batch.providerId]));
+
+    const today = beijingDay();
+    const before = sms.requests.length;
+    const found = await d.query({ phone: '13900138002', outId: 'lfxj-out-batch', days: [today] });
+    expect(found).toMatchObject({ state: 'sent', providerId: null });
+    if (found.state === 'sent') {
+      expect(found.detail).toContain('发送成功');
+      expect(Math.abs(found.at!.getTime() - Date.now())).toBeLessThan(5_000);
+    }
+    expect(sms.requests.slice(before)).toEqual([{ action: 'QuerySendDetails', status: 200, code: 'OK', phone: '13900138002' }]);
+    // The same OutId to another number, or another OutId to this number: not there.
+    expect(await d.query({ phone: '13800138111', outId: 'lfxj-out-batch', days: [today] })).toEqual({ state: 'not_sent' });
+    expect(await d.query({ phone: '13900138002', outId: 'lfxj-out-other', days: [today] })).toEqual({ state: 'not_sent' });
+  });
+
+  test('QuerySendDetails pages through a busy number (50 a page) until it finds the OutId', async () => {
+    const d = driver();
+    for (let i = 0; i < 55; i++) expect((await d.send({ ...message('13700137000', PARAMS), outId: `busy-${i}` })).ok).toBe(true);
+    const before = sms.requests.length;
+    expect(await d.query({ phone: '13700137000', outId: 'busy-53', days: [beijingDay()] })).toMatchObject({ state: 'sent' });
+    expect(sms.requests.slice(before).map((r) => r.action)).toEqual(['QuerySendDetails', 'QuerySendDetails']);
+    const again = sms.requests.length;
+    expect(await d.query({ phone: '13700137000', outId: 'busy-99', days: [beijingDay()] })).toEqual({ state: 'not_sent' });
+    expect(sms.requests.length - again).toBe(2);
+  });
+
+  test('a failed query is "unknown", never "not sent"', async () => {
+    sms.failNext(1, { code: 'isp.SYSTEM_ERROR', action: 'QuerySendDetails' });
+    const result = await driver().query({ phone: '13800138111', outId: 'lfxj-out-single', days: [beijingDay()] });
+    expect(result).toMatchObject({ state: 'unknown', final: false, code: 'isp.SYSTEM_ERROR' });
+    sms.delayNext(1, 800);
+    expect(await driver({ timeoutMs: 200 }).query({ phone: '13800138111', outId: 'lfxj-out-single', days: [beijingDay()] }))
+      .toMatchObject({ state: 'unknown', final: false, code: SMS_LOCAL_CODES.TIMEOUT });
+    expect(await driver({ accessKeySecret: 'not-the-secret' }).query({ phone: '13800138111', outId: 'lfxj-out-single', days: [beijingDay()] }))
+      .toMatchObject({ state: 'unknown', code: 'SignatureDoesNotMatch' });
+  });
+
+  test('a timeout or a reset connection leaves the outcome open; a refused connection does not', async () => {
+    sms.delayNext(1, 800);
+    expect(await driver({ timeoutMs: 200 }).send(message('13800138000', PARAMS))).toMatchObject({ ok: false, uncertain: true });
+    sms.failNext(1, { status: 502, code: 'BadGateway', html: true });
+    expect(await driver().send(message('13800138000', PARAMS))).toMatchObject({ ok: false, uncertain: true });
+    sms.failNext(1, { code: 'isp.SYSTEM_ERROR' });
+    expect((await driver().send(message('13800138000', PARAMS))).uncertain).toBeFalsy();
+  });
+
   test('the secret does not show when the driver is logged', () => {
     expect(inspect(driver(), { depth: 10 })).not.toContain(SECRET);
     expect(JSON.stringify(driver())).not.toContain(SECRET);
@@ -236,6 +295,39 @@ describe('the fake dysmsapi verifies signatures for real', () => {
     const res = await fetch(`http://${sms.endpoint}/?PhoneNumbers=13800138000`, { method: 'POST', headers: { 'x-acs-action': 'SendSms', 'x-acs-version': '2017-05-25' } });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { Code: string }).Code).toBe('IncompleteSignature');
+  });
+});
+
+describe('the fake dysmsapi answers QuerySendDetails as Aliyun does', () => {
+  /** A signed request straight to the stand-in, built with the SDK's own signing function. */
+  async function signed(action: string, query: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+    const payloadHash = createHash('sha256').update('').digest('hex');
+    const headers: Record<string, string> = {
+      host: sms.endpoint, 'x-acs-action': action, 'x-acs-version': '2017-05-25', 'x-acs-date': new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      'x-acs-signature-nonce': randomUUID(), 'x-acs-content-sha256': payloadHash,
+    };
+    const request = { method: 'POST', pathname: '/', query, headers } as unknown as Parameters<typeof OpenApiUtil.getAuthorization>[0];
+    const authorization = OpenApiUtil.getAuthorization(request, 'ACS3-HMAC-SHA256', payloadHash, KEY_ID, SECRET);
+    const res = await fetch(`http://${sms.endpoint}/?${stringify(query)}`, { method: 'POST', headers: { ...headers, authorization } });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+  const day = () => beijingDay().replace(/-/g, '');
+
+  test('records per number and day with OutId and no BizId; paging and the required parameters are checked', async () => {
+    await driver().send({ ...message('13600136000', PARAMS), outId: 'raw-1' });
+    const ok = await signed('QuerySendDetails', { PhoneNumber: '13600136000', SendDate: day(), PageSize: '10', CurrentPage: '1' });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ Code: 'OK', TotalCount: '1' });
+    const [record] = (ok.body.SmsSendDetailDTOs as { SmsSendDetailDTO: Array<Record<string, unknown>> }).SmsSendDetailDTO;
+    expect(record).toMatchObject({ PhoneNum: '13600136000', OutId: 'raw-1', SendStatus: 3, TemplateCode: 'SMS_NEW_TASK', Content: `【${SIGN}】${message('13600136000', PARAMS).text}` });
+    expect(record.SendDate).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(record).not.toHaveProperty('BizId');
+    const page2 = await signed('QuerySendDetails', { PhoneNumber: '13600136000', SendDate: day(), PageSize: '10', CurrentPage: '2' });
+    expect(page2.body).toMatchObject({ Code: 'OK', TotalCount: '1', SmsSendDetailDTOs: { SmsSendDetailDTO: [] } });
+    expect((await signed('QuerySendDetails', { PhoneNumber: '13600136000', SendDate: day(), PageSize: '51', CurrentPage: '1' })).body.Code).toBe('isv.INVALID_PARAMETERS');
+    expect((await signed('QuerySendDetails', { PhoneNumber: '13600136000', SendDate: '20200101', PageSize: '10', CurrentPage: '1' })).body.Code).toBe('isv.INVALID_PARAMETERS');
+    expect(await signed('QuerySendDetails', { PhoneNumber: '13600136000', PageSize: '10', CurrentPage: '1' })).toMatchObject({ status: 400, body: { Code: 'MissingSendDate' } });
+    expect((await signed('QuerySendDetails', { PhoneNumber: '13600136000,13600136001', SendDate: day(), PageSize: '10', CurrentPage: '1' })).body.Code).toBe('isv.INVALID_PARAMETERS');
   });
 });
 

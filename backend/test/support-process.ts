@@ -11,7 +11,10 @@ import * as path from 'path';
 export interface ChildApp {
   port: number;
   base: string;
+  /** What the process wrote to stdout and stderr. */
   output: () => string;
+  /** What its loggers wrote to their files (read before the directory is removed on exit). */
+  logs: () => string;
   /** SIGKILL: the process dies at once, as in a crash. */
   kill: () => Promise<void>;
   /** SIGTERM: a clean shutdown (leases released). */
@@ -60,10 +63,21 @@ export async function spawnApp(env: Record<string, string>, timeoutMs = 60_000):
       reject(new Error(`child app exited with ${code}:\n${out}`));
     });
   });
+  let finalLogs: string | null = null;
+  const logs = () => finalLogs ?? readTree(logDir);
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
+    finalLogs ??= readTree(logDir);
     fs.rmSync(logDir, { recursive: true, force: true });
   };
-  return { port, base: `http://127.0.0.1:${port}`, output: () => out, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+  return { port, base: `http://127.0.0.1:${port}`, output: () => out, logs, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+}
+
+function readTree(dir: string): string {
+  if (!fs.existsSync(dir)) return '';
+  return fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? readTree(p) : fs.readFileSync(p, 'utf8');
+  }).join('\n');
 }

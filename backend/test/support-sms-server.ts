@@ -7,12 +7,19 @@
  *   recomputed here from the secret over the canonical request (method, path, sorted and
  *   RFC 3986-encoded query, signed headers, SHA-256 of the body); the AccessKey ID; the body
  *   against `x-acs-content-sha256`; `x-acs-date` within 15 minutes; a nonce used only once;
- * - `x-acs-action` (SendSms / SendBatchSms) and `x-acs-version` 2017-05-25, both signed;
+ * - `x-acs-action` (SendSms / SendBatchSms / QuerySendDetails) and `x-acs-version` 2017-05-25, both signed;
  * - the parameters: numbers, approved sign names, known templates, TemplateParam as a JSON
  *   object of strings that fills every `${var}` of the template; batches of at most 100 with
- *   arrays of equal length.
+ *   arrays of equal length; the OutId of a send is kept with each message;
+ * - QuerySendDetails: one number (PhoneNumber), a SendDate `yyyyMMdd` (Beijing time) within the
+ *   last 30 days, PageSize 1–50 and CurrentPage ≥ 1 all required, an optional BizId; it answers
+ *   the messages accepted for that number that day, oldest first, page by page, with
+ *   `TotalCount` and `SmsSendDetailDTOs.SmsSendDetailDTO[]` (PhoneNum, SendStatus, ErrCode,
+ *   TemplateCode, Content, SendDate, ReceiveDate, OutId: no BizId, as Aliyun).
  * Answers look like Aliyun's: JSON `{ Code, Message, BizId?, RequestId }`; refusals of the
  * message itself with HTTP 200, authentication and malformed requests with 4xx.
+ * A test can hold the answer to an accepted send (`holdNext`): the messages count as sent, the
+ * caller hears nothing until `releaseHeld`, which lets a test kill the sender in that window.
  */
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
 import * as http from 'http';
@@ -37,13 +44,21 @@ export interface AcceptedSms {
   /** The template rendered with the params, as the phone would show it (without the sign). */
   text: string;
   bizId: string;
+  /** The caller's OutId for the call (one for a whole batch), if it gave one. */
+  outId: string | null;
+  /** When it was accepted. */
+  at: Date;
 }
 
 export interface SeenSmsRequest {
   action: string;
   status: number;
   code: string;
+  /** QuerySendDetails: the number asked about. */
+  phone?: string;
 }
+
+type Action = 'SendSms' | 'SendBatchSms' | 'QuerySendDetails';
 
 /** What to answer instead, once the request has passed the signature check. */
 export interface FakeSmsFailure {
@@ -54,6 +69,8 @@ export interface FakeSmsFailure {
   message?: string;
   /** Answer an HTML page instead of JSON (a proxy's error page). */
   html?: boolean;
+  /** Only requests of this action take it (default: the next signed request of any action). */
+  action?: Action;
 }
 
 export interface FakeSms {
@@ -65,6 +82,15 @@ export interface FakeSms {
   failNext(count: number, failure: FakeSmsFailure): void;
   /** The next `count` requests wait `ms` before being processed (for client timeouts). */
   delayNext(count: number, ms: number): void;
+  /**
+   * The next `count` sends (SendSms / SendBatchSms) are accepted and recorded, but their answer
+   * is held back until `releaseHeld()`.
+   */
+  holdNext(count: number): void;
+  /** Resolves with the messages of the next send whose answer is held (at once if one is held already). */
+  nextHeld(): Promise<AcceptedSms[]>;
+  /** Answer every held send (a caller that died meanwhile gets nothing). */
+  releaseHeld(): void;
   close(): Promise<void>;
 }
 
@@ -324,7 +350,9 @@ function sendSms(opts: FakeSmsOptions, params: Map<string, string>): AcceptedSms
   const values = paramsOf(parseJson(params.get('TemplateParam'), 'isv.INVALID_JSON_PARAM'));
   const text = render(template, values);
   const bizId = newBizId();
-  return phones.map((phone) => ({ action: 'SendSms', phone, signName, templateCode, params: values, text, bizId }));
+  const outId = params.get('OutId') || null;
+  const at = new Date();
+  return phones.map((phone) => ({ action: 'SendSms', phone, signName, templateCode, params: values, text, bizId, outId, at }));
 }
 
 function sendBatchSms(opts: FakeSmsOptions, params: Map<string, string>): AcceptedSms[] {
@@ -339,11 +367,54 @@ function sendBatchSms(opts: FakeSmsOptions, params: Map<string, string>): Accept
     throw refuse('isv.INVALID_PARAMETERS', '号码、签名与模板参数的个数必须相同');
   }
   const bizId = newBizId();
+  const outId = params.get('OutId') || null;
+  const at = new Date();
   return phones.map((phone, i) => {
     checkPhone(phone);
     const values = paramsOf(paramList[i]);
-    return { action: 'SendBatchSms', phone, signName: checkSign(opts, signs[i]), templateCode, params: values, text: render(template, values), bizId };
+    return { action: 'SendBatchSms', phone, signName: checkSign(opts, signs[i]), templateCode, params: values, text: render(template, values), bizId, outId, at };
   });
+}
+
+/** Beijing time, as Aliyun prints it: `yyyy-MM-dd HH:mm:ss`. */
+function beijing(at: Date): string {
+  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function positiveInt(params: Map<string, string>, name: string, max?: number): number {
+  const raw = required(params, name);
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || (max !== undefined && n > max)) {
+    throw refuse('isv.INVALID_PARAMETERS', `${name} 取值不合法：${raw}${max ? `（1–${max}）` : ''}`);
+  }
+  return n;
+}
+
+/** The messages accepted for one number on one Beijing day, oldest first, one page of them. */
+function querySendDetails(messages: AcceptedSms[], params: Map<string, string>): Record<string, unknown> {
+  const phone = required(params, 'PhoneNumber');
+  if (phone.includes(',')) throw refuse('isv.INVALID_PARAMETERS', '只能查询一个手机号码');
+  checkPhone(phone);
+  const sendDate = required(params, 'SendDate');
+  if (!/^\d{8}$/.test(sendDate)) throw refuse('isv.INVALID_PARAMETERS', `SendDate 格式应为 yyyyMMdd：${sendDate}`);
+  const day = `${sendDate.slice(0, 4)}-${sendDate.slice(4, 6)}-${sendDate.slice(6, 8)}`;
+  const today = beijing(new Date()).slice(0, 10);
+  const oldest = beijing(new Date(Date.now() - 30 * 86_400_000)).slice(0, 10);
+  if (Number.isNaN(Date.parse(day)) || day > today || day < oldest) throw refuse('isv.INVALID_PARAMETERS', `只能查询最近 30 天的记录：${sendDate}`);
+  const pageSize = positiveInt(params, 'PageSize', 50);
+  const currentPage = positiveInt(params, 'CurrentPage');
+  const bizId = params.get('BizId');
+  const matching = messages.filter((m) => m.phone === phone && beijing(m.at).startsWith(day) && (!bizId || m.bizId === bizId));
+  const page = matching.slice((currentPage - 1) * pageSize, currentPage * pageSize);
+  return {
+    TotalCount: String(matching.length),
+    SmsSendDetailDTOs: {
+      SmsSendDetailDTO: page.map((m) => ({
+        PhoneNum: m.phone, SendStatus: 3, ErrCode: 'DELIVERED', TemplateCode: m.templateCode, Content: `【${m.signName}】${m.text}`,
+        SendDate: beijing(m.at), ReceiveDate: beijing(m.at), ...(m.outId ? { OutId: m.outId } : {}),
+      })),
+    },
+  };
 }
 
 // ---- server ----
@@ -374,9 +445,21 @@ export async function startFakeSms(opts: FakeSmsOptions): Promise<FakeSms> {
   const nonces = new Map<string, number>();
   const failures: FakeSmsFailure[] = [];
   const delays: number[] = [];
+  let holds = 0;
+  /** Sends whose answer is held back; `seen` once a test took it from nextHeld(). */
+  const held: Array<{ messages: AcceptedSms[]; release: () => void; seen: boolean }> = [];
+  const waiting: Array<(entry: { messages: AcceptedSms[]; seen: boolean }) => void> = [];
+  const releaseHeld = () => {
+    holds = 0;
+    for (const h of held.splice(0)) h.release();
+  };
+  const takeFailure = (action: string): FakeSmsFailure | undefined => {
+    const i = failures.findIndex((f) => !f.action || f.action === action);
+    return i < 0 ? undefined : failures.splice(i, 1)[0];
+  };
 
-  const answer = (res: http.ServerResponse, status: number, body: Record<string, string>): void => {
-    res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'x-acs-request-id': body.RequestId });
+  const answer = (res: http.ServerResponse, status: number, body: Record<string, unknown>): void => {
+    res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'x-acs-request-id': String(body.RequestId) });
     res.end(JSON.stringify(body));
   };
 
@@ -391,7 +474,7 @@ export async function startFakeSms(opts: FakeSmsOptions): Promise<FakeSms> {
       if (delay) await sleep(delay);
       if (req.method !== 'POST' && req.method !== 'GET') throw new AliyunFailure(405, 'UnsupportedHTTPMethod', 'Specified HTTP method is not supported.');
       const signed = verify(req, body, opts, nonces);
-      const failure = failures.shift();
+      const failure = takeFailure(signed.action);
       if (failure) {
         seen.status = failure.status ?? 200;
         seen.code = failure.code;
@@ -404,11 +487,26 @@ export async function startFakeSms(opts: FakeSmsOptions): Promise<FakeSms> {
         return;
       }
       if (signed.version !== VERSION) throw new AliyunFailure(400, 'InvalidVersion', `Specified parameter Version is not valid: ${signed.version}`);
+      if (signed.action === 'QuerySendDetails') {
+        seen.phone = signed.params.get('PhoneNumber');
+        answer(res, 200, { Code: 'OK', Message: 'OK', RequestId: requestId, ...querySendDetails(messages, signed.params) });
+        return;
+      }
       let accepted: AcceptedSms[];
       if (signed.action === 'SendSms') accepted = sendSms(opts, signed.params);
       else if (signed.action === 'SendBatchSms') accepted = sendBatchSms(opts, signed.params);
       else throw new AliyunFailure(404, 'InvalidAction.NotFound', `Specified api is not found: ${signed.action}`);
       messages.push(...accepted);
+      if (holds > 0) {
+        // Taken and recorded; the caller hears nothing until the test releases it.
+        holds--;
+        await new Promise<void>((release) => {
+          const entry = { messages: accepted, release, seen: false };
+          held.push(entry);
+          waiting.shift()?.(entry);
+        });
+        if (res.destroyed) return;
+      }
       answer(res, 200, { Code: 'OK', Message: 'OK', BizId: accepted[0].bizId, RequestId: requestId });
     } catch (err) {
       const e = err instanceof AliyunFailure ? err : new AliyunFailure(500, 'InternalError', 'The request processing has failed due to some unknown error.');
@@ -434,7 +532,23 @@ export async function startFakeSms(opts: FakeSmsOptions): Promise<FakeSms> {
     delayNext(count, ms) {
       for (let i = 0; i < count; i++) delays.push(ms);
     },
+    holdNext(count) {
+      holds += count;
+    },
+    nextHeld() {
+      return new Promise((resolve) => {
+        const take = (entry: { messages: AcceptedSms[]; seen: boolean }) => {
+          entry.seen = true;
+          resolve(entry.messages);
+        };
+        const unseen = held.find((h) => !h.seen);
+        if (unseen) take(unseen);
+        else waiting.push(take);
+      });
+    },
+    releaseHeld,
     close() {
+      releaseHeld();
       return new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         // The SDK's HTTP agent keeps connections alive; drop them so close() returns.

@@ -1,3 +1,4 @@
+import * as os from 'os';
 import * as path from 'path';
 
 /** Everything configurable, read from the environment with safe local defaults. */
@@ -23,10 +24,22 @@ export interface AppConfig {
   seedOnStart: boolean;
   seedDemoAccounts: boolean;
   auditSealSeconds: number;
+  /**
+   * This instance's stable name (leases and outbox claims): a restarted process with the same
+   * name takes its leases back at once; two live instances must never share one.
+   */
+  instanceId: string;
+  /** Background-work leases: held for `ttlSeconds` and renewed every `heartbeatSeconds` while the instance lives. */
+  lease: { ttlSeconds: number; heartbeatSeconds: number };
   sms: {
     driver: 'console' | 'aliyun';
     signName: string;
     aliyun: { accessKeyId: string; accessKeySecret: string; endpoint?: string; protocol: 'https' | 'http' };
+    /**
+     * How long a claimed message may take to go out before it is in doubt (then checked with the
+     * provider, never re-sent blind). The provider call's timeout is a quarter of it (at most 10 s).
+     */
+    claimSeconds: number;
   };
   reminders: {
     /** Due-soon points: hours before the deadline, and fractions of the whole window. */
@@ -40,6 +53,10 @@ export interface AppConfig {
     backoffSeconds: number;
     templates: Record<'new_task' | 'due_soon' | 'overdue' | 'escalation' | 'digest' | 'test' | 'account', string>;
     enabled: boolean;
+    /** How often the deadline scan and the sender run, and how many tasks one scan transaction handles. */
+    scanSeconds: number;
+    sendSeconds: number;
+    scanPageSize: number;
   };
   storage: {
     driver: 'local' | 'oss';
@@ -62,6 +79,27 @@ const list = (value: string | undefined, fallback: number[]): number[] =>
   value === undefined || value === '' ? fallback : value.split(',').map((v) => num(v.trim(), NaN));
 const bool = (value: string | undefined, fallback: boolean): boolean =>
   value === undefined || value === '' ? fallback : ['1', 'true', 'yes'].includes(value.toLowerCase());
+
+/**
+ * A cron expression (with seconds) for "every n seconds". Only periods that divide a minute or
+ * an hour evenly, so every tick is the same distance from the last.
+ */
+export function everySeconds(n: number): string {
+  if (Number.isInteger(n) && n > 0 && n < 60 && 60 % n === 0) return `*/${n} * * * * *`;
+  if (Number.isInteger(n) && n >= 60 && n % 60 === 0 && 3600 % n === 0) return n === 60 ? '0 * * * * *' : `0 */${n / 60} * * * *`;
+  throw new Error(`定时任务的间隔须能整除 60 秒或 60 分钟（如 1、5、10、30、60、300），当前为 ${n}`);
+}
+
+/** The cron schedules, read when the job classes load (decorators take constants). */
+export function jobSchedules(env: NodeJS.ProcessEnv = process.env): { scan: string; send: string; seal: string } {
+  const seal = num(env.AUDIT_SEAL_SECONDS, 5);
+  return {
+    scan: everySeconds(num(env.REMINDER_SCAN_SECONDS, 60)),
+    send: everySeconds(num(env.REMINDER_SEND_SECONDS, 10)),
+    // 0 turns the sealer off; the job then ticks every 5 s doing nothing.
+    seal: everySeconds(seal > 0 ? seal : 5),
+  };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV || 'local';
@@ -93,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     seedOnStart: bool(env.SEED_ON_START, !production),
     seedDemoAccounts: bool(env.SEED_DEMO_ACCOUNTS, !production),
     auditSealSeconds: num(env.AUDIT_SEAL_SECONDS, 5),
+    instanceId: (env.INSTANCE_ID || `${os.hostname()}:${num(env.PORT, 7001)}`).slice(0, 48),
+    lease: { ttlSeconds: num(env.LEASE_TTL_SECONDS, 30), heartbeatSeconds: num(env.LEASE_HEARTBEAT_SECONDS, 10) },
     sms: {
       driver: env.SMS_DRIVER === 'aliyun' ? 'aliyun' : 'console',
       signName: env.SMS_SIGN_NAME || '两法衔接平台',
@@ -100,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         accessKeyId: env.SMS_ACCESS_KEY_ID || '', accessKeySecret: env.SMS_ACCESS_KEY_SECRET || '',
         endpoint: env.SMS_ENDPOINT || undefined, protocol: env.SMS_PROTOCOL === 'http' ? 'http' : 'https',
       },
+      claimSeconds: num(env.SMS_CLAIM_SECONDS, 120),
     },
     reminders: {
       dueSoonHours: list(env.REMINDER_DUE_SOON_HOURS, [24]),
@@ -116,6 +157,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         account: env.SMS_TEMPLATE_ACCOUNT || 'SMS_LFXJ_ACCOUNT',
       },
       enabled: bool(env.REMINDERS_ENABLED, true),
+      scanSeconds: num(env.REMINDER_SCAN_SECONDS, 60),
+      sendSeconds: num(env.REMINDER_SEND_SECONDS, 10),
+      scanPageSize: Math.max(1, Math.min(2000, num(env.REMINDER_SCAN_PAGE, 500))),
     },
     storage: {
       driver: (env.STORAGE_DRIVER || 'local') === 'oss' ? 'oss' : 'local',
@@ -135,6 +179,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.storage.driver === 'oss' && !(config.storage.oss.bucket && config.storage.oss.accessKeyId && config.storage.oss.accessKeySecret)) {
     throw new Error('STORAGE_DRIVER=oss 时必须设置 OSS_BUCKET、OSS_ACCESS_KEY_ID、OSS_ACCESS_KEY_SECRET');
   }
+  const { ttlSeconds, heartbeatSeconds } = config.lease;
+  if (!(ttlSeconds > 0 && heartbeatSeconds > 0 && heartbeatSeconds * 2 <= ttlSeconds)) {
+    throw new Error(`LEASE_HEARTBEAT_SECONDS（${heartbeatSeconds}）须大于 0 且不超过 LEASE_TTL_SECONDS（${ttlSeconds}）的一半，租约才能在到期前续上`);
+  }
+  if (!/^[\w.:@-]+$/.test(config.instanceId)) throw new Error(`INSTANCE_ID 只能包含字母、数字和 . : @ - _：${config.instanceId}`);
+  if (!(config.sms.claimSeconds >= 2)) throw new Error(`SMS_CLAIM_SECONDS 至少为 2 秒，当前为 ${config.sms.claimSeconds}`);
+  jobSchedules(env);
   // 等保: a production deployment must never run on a secret that is published in the repo.
   if (production && (config.jwtSecret === DEFAULT_JWT_SECRET || config.jwtSecret.length < 32)) {
     throw new Error('生产环境必须通过 JWT_SECRET 设置至少 32 位的随机密钥，拒绝使用默认密钥启动');

@@ -26,8 +26,16 @@ export class Reminder {
   @Column({ type: 'varchar', length: 12, default: 'pending' }) status: ReminderStatus;
   @Column({ type: 'int', default: 0 }) attempts: number;
   @Instant('next_attempt_at') nextAttemptAt: Date;
+  /** `<instance id>#<process>`: who claimed the row to send it. */
   @Column({ name: 'claimed_by', type: 'varchar', length: 64, nullable: true }) claimedBy: string | null;
   @Instant('claimed_until', { nullable: true }) claimedUntil: Date | null;
+  /** When the claim was taken, or renewed just before the provider call. */
+  @Instant('claimed_at', { nullable: true }) claimedAt: Date | null;
+  /**
+   * The OutId of the provider call in progress or last made, written before the call: a row
+   * left "sending" with an OutId may have gone out and is checked with the provider first.
+   */
+  @Column({ name: 'out_id', type: 'varchar', length: 64, nullable: true }) outId: string | null;
   @Column({ name: 'provider_id', type: 'varchar', length: 64, nullable: true }) providerId: string | null;
   @Column({ name: 'last_code', type: 'varchar', length: 64, nullable: true }) lastCode: string | null;
   @Column({ name: 'last_error', type: 'varchar', length: 300, nullable: true }) lastError: string | null;
@@ -46,6 +54,22 @@ export class ReminderLog {
   @Column({ type: 'varchar', length: 64, nullable: true }) code: string | null;
   @Column({ type: 'varchar', length: 300, nullable: true }) detail: string | null;
   @Column({ name: 'provider_id', type: 'varchar', length: 64, nullable: true }) providerId: string | null;
+  @Instant('at') at: Date;
+}
+
+/**
+ * One message the provider accepted for one number (whichever path sent it: reminder, digest,
+ * account message, test, or a send confirmed after a crash). The daily cap counts these.
+ */
+@Entity('sms_delivery')
+export class SmsDelivery {
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'reminder_id', type: 'int', nullable: true }) reminderId: number | null;
+  @Column({ type: 'varchar', length: 20 }) phone: string;
+  @Column({ name: 'out_id', type: 'varchar', length: 64 }) outId: string;
+  @Column({ name: 'provider_id', type: 'varchar', length: 64, nullable: true }) providerId: string | null;
+  /** `send`, `batch`, or `confirmed` (found with the provider after the sender died). */
+  @Column({ type: 'varchar', length: 12 }) via: 'send' | 'batch' | 'confirmed';
   @Instant('at') at: Date;
 }
 

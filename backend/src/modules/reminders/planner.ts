@@ -1,6 +1,6 @@
 import { In, type EntityManager } from 'typeorm';
 import type { Role } from '@lfxj/contracts';
-import { CaseTask, CaseRecord, Notification } from '../cases/entities';
+import { CaseTask, CaseRecord, Notification, TaskExtension } from '../cases/entities';
 import { User, UserRole, OrgContact } from '../users/entities';
 import { Organisation, OrgName } from '../directory/entities';
 import { validOn, addDays } from '../../common/days';
@@ -8,6 +8,7 @@ import { Reminder, ReminderLog, SmsPreference, type ReminderKind } from './entit
 import type { AppConfig } from '../../config/env';
 import type { WorkCalendar } from '../deadlines/calendar';
 import { shanghaiDate, dueText, HOUR, MINUTE } from '../../common/clock';
+import { forUpdate } from '../../common/db';
 
 const OFFICERS: Record<string, Role[]> = {
   行政执法机关: ['agency_officer', 'agency_head'], 公安机关: ['police_officer', 'police_head'], 人民检察院: ['procurator'],
@@ -15,7 +16,7 @@ const OFFICERS: Record<string, Role[]> = {
 };
 const HEADS: Record<string, Role[]> = { 行政执法机关: ['agency_head'], 公安机关: ['police_head'] };
 
-interface Due {
+export interface Due {
   task: CaseTask;
   kind: ReminderKind;
   /** The window this reminder belongs to: the same window never reminds twice. */
@@ -36,45 +37,118 @@ export function reminderText(kind: ReminderKind, p: Record<string, string>): str
   }
 }
 
+/** Where a keyset scan stopped: the last task read, in (next_remind_at, id) order. */
+export interface ScanCursor {
+  at: Date;
+  id: number;
+}
+
+/** What one page did. */
+export interface PageResult {
+  tasks: number;
+  written: number;
+}
+
 /**
- * The deadline scan. It decides which reminders are due now and writes them to the outbox
- * with a unique dedupe key (task, kind, recipient, window): running it twice, or on two
- * instances, or after a crash, cannot create a second reminder.
+ * The deadline scan, one page at a time. Each open task keeps the instant its next reminder is
+ * due (`next_remind_at`, indexed); the scan reads only tasks whose instant has come, in keyset
+ * pages, and for each page in one short transaction writes the reminders that are due to the
+ * outbox with a unique dedupe key (task, kind, window, recipient) and moves each task's instant
+ * to its next point. Running it twice, on two instances or after a crash cannot create a second
+ * reminder; a task whose point lies ahead is not read at all.
  */
 export class ReminderPlanner {
   constructor(private cfg: AppConfig) {}
 
-  async scan(em: EntityManager, now: Date, calendar: WorkCalendar): Promise<number> {
-    const tasks = await em.createQueryBuilder(CaseTask, 't').where("t.status = 'open'")
-      .andWhere('(t.started_at >= :recent OR t.due_at IS NOT NULL)', { recent: new Date(now.getTime() - 48 * HOUR) }).getMany();
+  /** The next page of tasks due for a look (ids and instants only: the page's transaction reads them again, locked). */
+  async nextPage(em: EntityManager, now: Date, after: ScanCursor | null, size: number): Promise<ScanCursor[]> {
+    const qb = em.createQueryBuilder(CaseTask, 't').select(['t.id', 't.nextRemindAt'])
+      .where("t.status = 'open' AND t.next_remind_at <= :now", { now });
+    if (after) qb.andWhere('(t.next_remind_at > :afterAt OR (t.next_remind_at = :afterAt AND t.id > :afterId))', { afterAt: after.at, afterId: after.id });
+    const rows = await qb.orderBy('t.next_remind_at', 'ASC').addOrderBy('t.id', 'ASC').limit(size).getMany();
+    return rows.map((t) => ({ id: t.id, at: t.nextRemindAt! }));
+  }
+
+  /**
+   * One page in the caller's transaction: the tasks are read again and locked (an action or an
+   * extension on one of them waits for this page, never overwrites or is overwritten by it),
+   * everything the reminders need is loaded for the whole page at once, and every task's next
+   * instant is written in one statement.
+   */
+  async page(em: EntityManager, ids: number[], now: Date, calendar: WorkCalendar): Promise<PageResult> {
+    if (!ids.length) return { tasks: 0, written: 0 };
+    const tasks = await forUpdate(em.createQueryBuilder(CaseTask, 't').where('t.id IN (:...ids)', { ids })
+      .andWhere("t.status = 'open' AND t.next_remind_at <= :now", { now })).orderBy('t.id', 'ASC').getMany();
+    if (!tasks.length) return { tasks: 0, written: 0 };
+    const extensions = await this.extensionCounts(em, tasks.filter((t) => t.dueAt).map((t) => t.id));
     const dues: Due[] = [];
-    const today = shanghaiDate(now);
+    const next = new Map<number, Date | null>();
     for (const task of tasks) {
-      if (now.getTime() - task.startedAt.getTime() < 48 * HOUR) dues.push({ task, kind: 'new_task', window: 'new' });
-      if (!task.dueAt) continue;
-      const start = task.startedAt.getTime();
+      const plan = this.plan(task, now, calendar, extensions.get(task.id) ?? 0);
+      dues.push(...plan.dues);
+      next.set(task.id, plan.next);
+    }
+    const written = dues.length ? await this.write(em, dues, now) : 0;
+    await this.setNext(em, next);
+    return { tasks: tasks.length, written };
+  }
+
+  /**
+   * The reminders due for a task now, and the next instant it needs a look (null: none).
+   * - new task: within 48 hours of its start (its only point is the start itself);
+   * - due soon: the configured hours before the deadline and shares of the window, each moved to
+   *   the last working day before a rest day (never earlier than the start);
+   * - overdue (and escalation to the heads): at the deadline, then at the start of each working
+   *   day until done; a deadline passing on a rest day is told once within its first 24 hours.
+   * After an approved extension the due-soon points of the new deadline are new windows
+   * (`h24.x1`), so the new deadline is announced too.
+   */
+  plan(task: CaseTask, now: Date, calendar: WorkCalendar, extensions = 0): { dues: Due[]; next: Date | null } {
+    const dues: Due[] = [];
+    const candidates: number[] = [];
+    const t = now.getTime();
+    const start = task.startedAt.getTime();
+    const suffix = extensions ? `.x${extensions}` : '';
+    if (t - start < 48 * HOUR) dues.push({ task, kind: 'new_task', window: 'new' });
+    if (task.dueAt) {
       const due = task.dueAt.getTime();
-      if (now.getTime() < due) {
-        const points = [
-          ...this.cfg.reminders.dueSoonHours.map((h) => ({ at: due - h * HOUR, label: `h${h}` })),
-          ...this.cfg.reminders.dueSoonFractions.map((f) => ({ at: start + f * (due - start), label: `p${Math.round(f * 100)}` })),
-        ];
-        for (const p of points) {
-          const at = this.onWorkingDay(p.at, start, calendar);
-          // A point at (or before) the task's start would only repeat the new-task reminder.
-          if (at > start + MINUTE && now.getTime() >= at) dues.push({ task, kind: 'due_soon', window: p.label });
+      if (t < due) {
+        for (const p of this.dueSoonPoints(start, due, calendar)) {
+          if (t >= p.at) dues.push({ task, kind: 'due_soon', window: p.label + suffix });
+          else candidates.push(p.at);
         }
+        candidates.push(due);
       } else {
-        // Overdue: at once, then again each working day until done; the head is told too.
-        const window = calendar.isWorkday(today) ? today : now.getTime() - due < 24 * HOUR ? 'first' : null;
+        const today = shanghaiDate(now);
+        const window = calendar.isWorkday(today) ? today : t - due < 24 * HOUR ? `first${suffix}` : null;
         if (window) {
           dues.push({ task, kind: 'overdue', window });
           dues.push({ task, kind: 'escalation', window, heads: true });
         }
+        candidates.push(this.nextWorkingDayStart(today, calendar));
       }
     }
-    if (!dues.length) return 0;
-    return this.write(em, dues, now);
+    const ahead = candidates.filter((c) => c > t);
+    return { dues, next: ahead.length ? new Date(Math.min(...ahead)) : null };
+  }
+
+  /** A point at (or before) the task's start would only repeat the new-task reminder. */
+  private dueSoonPoints(start: number, due: number, calendar: WorkCalendar): Array<{ at: number; label: string }> {
+    return [
+      ...this.cfg.reminders.dueSoonHours.map((h) => ({ at: due - h * HOUR, label: `h${h}` })),
+      ...this.cfg.reminders.dueSoonFractions.map((f) => ({ at: start + f * (due - start), label: `p${Math.round(f * 100)}` })),
+    // Whole milliseconds, as stored: a point must be due exactly at the instant kept on the task.
+    ].map((p) => ({ ...p, at: this.onWorkingDay(Math.floor(p.at), start, calendar) })).filter((p) => p.at > start + MINUTE);
+  }
+
+  /** 00:00 Asia/Shanghai of the first working day after `today`. */
+  private nextWorkingDayStart(today: string, calendar: WorkCalendar): number {
+    let day = today;
+    for (let i = 0; i < 60; i++) {
+      day = addDays(day, 1);
+      if (calendar.isWorkday(day)) break;
+    }
+    return Date.parse(`${day}T00:00:00+08:00`);
   }
 
   /**
@@ -91,6 +165,29 @@ export class ReminderPlanner {
       if (calendar.isWorkday(day)) return morning;
     }
     return at;
+  }
+
+  private async extensionCounts(em: EntityManager, taskIds: number[]): Promise<Map<number, number>> {
+    if (!taskIds.length) return new Map();
+    const rows = await em.createQueryBuilder(TaskExtension, 'x').select('x.task_id', 'taskId').addSelect('COUNT(*)', 'n')
+      .where('x.task_id IN (:...taskIds)', { taskIds }).groupBy('x.task_id').getRawMany<{ taskId: number | string; n: number | string }>();
+    return new Map(rows.map((r) => [Number(r.taskId), Number(r.n)]));
+  }
+
+  /** Every task's next instant in one UPDATE per 500 tasks (CASE id WHEN … THEN …). */
+  private async setNext(em: EntityManager, next: Map<number, Date | null>): Promise<void> {
+    const entries = [...next];
+    for (let i = 0; i < entries.length; i += 500) {
+      const chunk = entries.slice(i, i + 500);
+      const params: Record<string, unknown> = {};
+      const whens = chunk.map(([id, at], j) => {
+        params[`id${j}`] = id;
+        params[`at${j}`] = at;
+        return `WHEN :id${j} THEN :at${j}`;
+      });
+      await em.createQueryBuilder().update(CaseTask).set({ nextRemindAt: () => `CASE id ${whens.join(' ')} END` })
+        .where('id IN (:...ids)', { ids: chunk.map(([id]) => id) }).setParameters(params).execute();
+    }
   }
 
   private async write(em: EntityManager, dues: Due[], now: Date): Promise<number> {
@@ -137,10 +234,16 @@ export class ReminderPlanner {
     for (let i = 0; i < fresh.length; i += 200) {
       await em.createQueryBuilder().insert().into(Reminder).values(fresh.slice(i, i + 200)).orIgnore().execute();
     }
+    // Chunked so that no statement grows with the page (a packet limit must never be reached).
     const newNotices = fresh.filter((r) => r.channel === 'inapp').map((r) => notices.get(r.dedupeKey!)!);
-    if (newNotices.length) await em.insert(Notification, newNotices);
-    const saved = fresh.length ? await em.find(Reminder, { where: { dedupeKey: In(fresh.map((r) => r.dedupeKey!)) }, select: { id: true, channel: true } }) : [];
-    if (saved.length) await em.insert(ReminderLog, saved.map((r) => ({ reminderId: r.id, event: r.channel === 'sms' ? 'queued' : 'sent', code: null, detail: null, providerId: null, at: now })));
+    for (let i = 0; i < newNotices.length; i += 200) await em.insert(Notification, newNotices.slice(i, i + 200));
+    const saved: Array<Pick<Reminder, 'id' | 'channel'>> = [];
+    for (let i = 0; i < fresh.length; i += 500) {
+      saved.push(...await em.find(Reminder, { where: { dedupeKey: In(fresh.slice(i, i + 500).map((r) => r.dedupeKey!)) }, select: { id: true, channel: true } }));
+    }
+    for (let i = 0; i < saved.length; i += 500) {
+      await em.insert(ReminderLog, saved.slice(i, i + 500).map((r) => ({ reminderId: r.id, event: r.channel === 'sms' ? 'queued' : 'sent', code: null, detail: null, providerId: null, at: now })));
+    }
     return fresh.length;
   }
 
@@ -150,14 +253,17 @@ export class ReminderPlanner {
     const roles = users.length ? await em.find(UserRole, { where: { userId: In(users.map((u) => u.id)) } }) : [];
     const contacts = await em.find(OrgContact, { where: { orgId: In(orgIds), kind: 'duty' } });
     const prefs = users.length ? await em.find(SmsPreference, { where: { userId: In(users.map((u) => u.id)), enabled: false } }) : [];
-    const rolesOf = (id: number) => roles.filter((r) => r.userId === id).map((r) => r.role);
+    const roleMap = new Map<number, Role[]>();
+    for (const r of roles) roleMap.set(r.userId, [...(roleMap.get(r.userId) ?? []), r.role]);
+    const rolesOf = (id: number) => roleMap.get(id) ?? [];
+    const duty = new Set(contacts.map((c) => `${c.orgId}:${c.userId}`));
     const officers = new Map<number, User[]>();
     const heads = new Map<number, User[]>();
     for (const orgId of orgIds) {
       const kind = orgs.get(orgId)?.kind ?? '';
       const inOrg = users.filter((u) => u.orgId === orgId);
-      const duty = inOrg.filter((u) => contacts.some((c) => c.orgId === orgId && c.userId === u.id));
-      officers.set(orgId, duty.length ? duty : inOrg.filter((u) => rolesOf(u.id).some((r) => (OFFICERS[kind] ?? []).includes(r))));
+      const onDuty = inOrg.filter((u) => duty.has(`${orgId}:${u.id}`));
+      officers.set(orgId, onDuty.length ? onDuty : inOrg.filter((u) => rolesOf(u.id).some((r) => (OFFICERS[kind] ?? []).includes(r))));
       heads.set(orgId, inOrg.filter((u) => rolesOf(u.id).some((r) => (HEADS[kind] ?? []).includes(r))));
     }
     return { officers, heads, byId: new Map(users.map((u) => [u.id, u])), optedOut: new Set(prefs.map((p) => `${p.userId}:${p.kind}`)) };

@@ -1,10 +1,13 @@
 import { Inject, Config, ILogger, Logger } from '@midwayjs/core';
 import { Job, IJob } from '@midwayjs/cron';
 import { RemindersService } from './reminders.service';
-import type { AppConfig } from '../../config/env';
+import { jobSchedules, type AppConfig } from '../../config/env';
 
-/** The deadline scan, every minute (one instance at a time, by lease). */
-@Job({ cronTime: '0 * * * * *', start: true })
+// Decorators take constants: the intervals are read from the environment when this file loads.
+const SCHEDULE = jobSchedules();
+
+/** The deadline scan, every REMINDER_SCAN_SECONDS (one instance at a time, by lease). */
+@Job({ cronTime: SCHEDULE.scan, start: true })
 export class ReminderScanJob implements IJob {
   @Inject() private reminders: RemindersService;
   @Config('app') private cfg: AppConfig;
@@ -12,12 +15,13 @@ export class ReminderScanJob implements IJob {
 
   async onTick() {
     if (!this.cfg.reminders.enabled) return;
-    await this.reminders.scan().catch((err: Error) => this.logger.error('提醒扫描失败：%s', err.message));
+    // Never silent: what a page could not do is logged by the scan with the task ids; this catches the rest.
+    await this.reminders.scanReport().catch((err: Error) => this.logger.error('提醒扫描失败（下次扫描继续）：%s', err.message));
   }
 }
 
-/** The outbox sender, every ten seconds. */
-@Job({ cronTime: '*/10 * * * * *', start: true })
+/** The outbox sender, every REMINDER_SEND_SECONDS. */
+@Job({ cronTime: SCHEDULE.send, start: true })
 export class ReminderSendJob implements IJob {
   @Inject() private reminders: RemindersService;
   @Config('app') private cfg: AppConfig;
@@ -25,6 +29,6 @@ export class ReminderSendJob implements IJob {
 
   async onTick() {
     if (!this.cfg.reminders.enabled) return;
-    await this.reminders.drain().catch((err: Error) => this.logger.error('短信发送失败：%s', err.message));
+    await this.reminders.drain().catch((err: Error) => this.logger.error('短信发送失败（下次继续）：%s', err.message));
   }
 }

@@ -25,9 +25,10 @@ export class RemindersController {
     return { ok: true as const };
   }
 
-  @Endpoint(api.testSms)
-  async testSms({ input, em, audit }: Call<typeof api.testSms>) {
-    const view = await this.reminders.testSms(em, input.body.phone);
+  // Sent before the request's transaction (no provider call inside a write transaction).
+  @Endpoint(api.testSms, { stage: (self: RemindersController, { input }) => self.reminders.testSms(input.body.phone) })
+  async testSms({ staged, em, audit }: Call<typeof api.testSms, number>) {
+    const view = await this.reminders.viewOne(em, staged);
     Object.assign(audit, { targetType: 'reminder', targetId: view.id, details: { phone: view.phoneMasked, status: view.status } });
     return view;
   }

@@ -1,4 +1,4 @@
-import { Provide, Scope, ScopeEnum, Inject, Config, Init } from '@midwayjs/core';
+import { Provide, Scope, ScopeEnum, Inject, Config, Init, ILogger, Logger } from '@midwayjs/core';
 import { randomUUID } from 'crypto';
 import { In, type EntityManager } from 'typeorm';
 import { maskPhone } from '@lfxj/contracts';
@@ -8,13 +8,43 @@ import { Clock } from '../../common/clock';
 import { AppError } from '../../common/app-error';
 import { LeaseService } from '../platform/lease.service';
 import { DeadlinesService } from '../deadlines/deadlines.service';
-import { ReminderPlanner, reminderText } from './planner';
-import { OutboxSender, type DrainResult } from './sender';
+import { ReminderPlanner, reminderText, type PageResult, type ScanCursor } from './planner';
+import { type DrainResult } from './sender';
 import { Reminder, ReminderLog, SmsPreference, type ReminderKind } from './entities';
 import type { SmsDriver } from './sms';
 import { SmsService } from '../sms/sms.service';
 
 const CHOOSABLE: ReminderKind[] = ['new_task', 'due_soon', 'overdue', 'escalation'];
+export const SCAN_LEASE = 'reminder-scan';
+export const SEND_LEASE = 'reminder-send';
+
+/** What one deadline scan did. */
+export interface ScanReport {
+  pages: number;
+  /** Tasks looked at, and reminder rows written (in-app and SMS). */
+  tasks: number;
+  written: number;
+  /** Tasks whose reminders could not be written this time; the next scan tries them again. */
+  failedTaskIds: number[];
+  /** Why the scan stopped early: another instance took the lease, or the database went away. */
+  stopped: 'lease' | 'database' | null;
+}
+
+/** The lease was taken over between two pages: stop, the new holder goes on. */
+class LeaseLost extends Error {}
+
+/** Task ids for a log line, runs folded: `505-1004,1010`. */
+function idRanges(ids: number[]): string {
+  const sorted = [...ids].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
+    i = j;
+  }
+  return parts.join(',');
+}
 
 /**
  * Reminders: the deadline scan writes the outbox, the sender drains it. Both run from cron
@@ -29,6 +59,7 @@ export class RemindersService {
   @Inject() private lease: LeaseService;
   @Inject() private deadlines: DeadlinesService;
   @Inject() private sms: SmsService;
+  @Logger() private logger: ILogger;
   private planner: ReminderPlanner;
 
   @Init()
@@ -40,17 +71,100 @@ export class RemindersService {
     return this.sms.driver;
   }
 
-  /** One pass of the deadline scan, if this instance holds the lease. */
+  /** One pass of the deadline scan, if this instance holds the lease: the number of reminder rows written. */
   async scan(): Promise<number> {
-    if (!(await this.lease.acquire('reminder-scan', 5 * 60_000))) return 0;
-    const now = this.clock.now();
-    return this.db.transaction(async (em) => this.planner.scan(em, now, await this.deadlines.calendar(em)));
+    return (await this.scanReport())?.written ?? 0;
   }
 
-  /** One pass of the sender. On SQLite (one connection, no SKIP LOCKED) only the lease holder sends. */
-  async drain(): Promise<DrainResult | null> {
-    if (!this.db.isMysql && !(await this.lease.acquire('reminder-send', 5 * 60_000))) return null;
-    return new OutboxSender(this.db, this.driver, this.cfg, this.lease.holder).drain(this.clock.now());
+  /** One pass of the deadline scan with what it did; null when another instance holds the lease (or a pass is running). */
+  scanReport(): Promise<ScanReport | null> {
+    return this.lease.exclusive(SCAN_LEASE, () => this.scanPages());
+  }
+
+  /**
+   * Keyset pages of the tasks whose next reminder point has come, each in its own short
+   * transaction that also renews the lease. A page that fails is retried task by task, so one
+   * bad task cannot hold the others back; every failure is logged with the task ids, and those
+   * tasks keep their point, so the next scan tries them again.
+   */
+  private async scanPages(): Promise<ScanReport> {
+    const now = this.clock.now();
+    const size = this.cfg.reminders.scanPageSize;
+    const report: ScanReport = { pages: 0, tasks: 0, written: 0, failedTaskIds: [], stopped: null };
+    const calendar = await this.db.read((em) => this.deadlines.calendar(em));
+    const runPage = (ids: number[]) => this.db.transaction(async (em) => {
+      if (!(await this.lease.renewIn(em, SCAN_LEASE))) throw new LeaseLost();
+      return this.planner.page(em, ids, now, calendar);
+    });
+    let after: ScanCursor | null = null;
+    for (;;) {
+      const cursor: ScanCursor | null = after;
+      const page: ScanCursor[] = await this.db.read((em) => this.planner.nextPage(em, now, cursor, size));
+      if (!page.length) break;
+      after = page[page.length - 1];
+      const ids = page.map((p) => p.id);
+      try {
+        const done = await runPage(ids);
+        report.pages++;
+        report.tasks += done.tasks;
+        report.written += done.written;
+      } catch (err) {
+        if (err instanceof LeaseLost) {
+          this.logger.warn('提醒扫描：租约已由其他实例接管，本实例停止扫描（未处理的待办由接管实例继续）');
+          report.stopped = 'lease';
+          break;
+        }
+        const why = err instanceof Error ? err.message : String(err);
+        if (err instanceof AppError && err.code === 'DB_UNAVAILABLE') {
+          this.logger.error('提醒扫描：数据库不可用，本次扫描中止（待办 %s 留待下次）：%s', idRanges(ids), why);
+          report.stopped = 'database';
+          break;
+        }
+        this.logger.error('提醒扫描：一页待办写入失败，分开重试（待办 %s）：%s', idRanges(ids), why);
+        const half = Math.ceil(ids.length / 2);
+        await this.isolate(ids.slice(0, half), runPage, report);
+        await this.isolate(ids.slice(half), runPage, report);
+        report.pages++;
+        if (report.stopped) break;
+      }
+      if (page.length < size) break;
+    }
+    return report;
+  }
+
+  /**
+   * A failed page is split in halves until the tasks that fail on their own are found (a single
+   * bad task costs about 2·log2(page) small transactions, not one per task); the rest are written.
+   */
+  private async isolate(ids: number[], runPage: (ids: number[]) => Promise<PageResult>, report: ScanReport): Promise<void> {
+    if (report.stopped) return;
+    try {
+      const done = await runPage(ids);
+      report.tasks += done.tasks;
+      report.written += done.written;
+    } catch (err) {
+      if (err instanceof LeaseLost) {
+        report.stopped = 'lease';
+        return;
+      }
+      if (ids.length === 1) {
+        report.failedTaskIds.push(ids[0]);
+        this.logger.error('提醒扫描：待办 %d 的提醒写入失败，下次扫描重试：%s', ids[0], err instanceof Error ? err.message : String(err));
+        return;
+      }
+      const half = Math.ceil(ids.length / 2);
+      await this.isolate(ids.slice(0, half), runPage, report);
+      await this.isolate(ids.slice(half), runPage, report);
+    }
+  }
+
+  /**
+   * One pass of the sender. On MySQL/MariaDB every instance sends (rows are claimed with SKIP
+   * LOCKED); on SQLite (one connection, no SKIP LOCKED) only the lease holder. Null when it did not run.
+   */
+  drain(): Promise<DrainResult | null> {
+    const lease = !this.db.isMysql;
+    return this.lease.exclusive(SEND_LEASE, () => this.sms.sender().drain(this.clock.now()), { lease });
   }
 
   /** A finished task's pending reminders are cancelled in the same transaction. */
@@ -90,19 +204,28 @@ export class RemindersService {
     await em.insert(ReminderLog, { reminderId: id, event: 'queued', code: null, detail: '管理员重新发送', providerId: null, at: now });
   }
 
-  /** A test message goes straight through the driver and is recorded like any other. */
-  async testSms(em: EntityManager, phone: string) {
+  /**
+   * A test message goes through the outbox like any other (queued, then sent after the commit,
+   * counted as a delivery): called before the request's transaction, never inside one.
+   */
+  async testSms(phone: string): Promise<number> {
     const now = this.clock.now();
     const params = {};
     const text = reminderText('test', params);
-    const outcome = await this.driver.send({ phone, templateCode: this.cfg.reminders.templates.test, params, text });
-    const row = await em.save(em.create(Reminder, {
-      dedupeKey: `test:${randomUUID()}`, kind: 'test', channel: 'sms', taskId: null, caseId: null, orgId: null, userId: null, phone,
-      templateCode: this.cfg.reminders.templates.test, params: '{}', text, status: outcome.ok ? 'sent' : 'failed', attempts: 1, nextAttemptAt: now,
-      providerId: outcome.providerId, lastCode: outcome.code, lastError: outcome.ok ? null : outcome.message.slice(0, 300), sentAt: outcome.ok ? now : null,
-    }));
-    await em.insert(ReminderLog, { reminderId: row.id, event: outcome.ok ? 'sent' : 'failed', code: outcome.code, detail: maskPhone(phone), providerId: outcome.providerId, at: now });
-    return (await this.view(em, [row]))[0];
+    const row = await this.db.transaction(async (em) => {
+      const saved = await em.save(em.create(Reminder, {
+        dedupeKey: `test:${randomUUID()}`, kind: 'test', channel: 'sms', taskId: null, caseId: null, orgId: null, userId: null, phone,
+        templateCode: this.cfg.reminders.templates.test, params: JSON.stringify(params), text, status: 'pending', attempts: 0, nextAttemptAt: now,
+      }));
+      await em.insert(ReminderLog, { reminderId: saved.id, event: 'queued', code: null, detail: maskPhone(phone), providerId: null, at: now });
+      return saved;
+    });
+    await this.sms.sender().sendNow(row.id, this.clock.now());
+    return row.id;
+  }
+
+  async viewOne(em: EntityManager, id: number) {
+    return (await this.view(em, [await em.findOneByOrFail(Reminder, { id })]))[0];
   }
 
   async preferences(em: EntityManager, userId: number): Promise<Record<string, boolean>> {

@@ -8,6 +8,7 @@ import { ConsoleSmsDriver, AliyunSmsDriver, type SmsDriver } from '../reminders/
 import { Reminder, ReminderLog } from '../reminders/entities';
 import { OutboxSender } from '../reminders/sender';
 import { seal } from './sealed';
+import { LeaseService } from '../platform/lease.service';
 
 export interface AccountMessage {
   userId: number | null;
@@ -33,13 +34,15 @@ export class SmsService {
   @Config('app') private cfg: AppConfig;
   @Inject() private db: Db;
   @Inject() private clock: Clock;
+  @Inject() private lease: LeaseService;
   driver: SmsDriver;
-  private readonly holder = `sms-${process.pid}-${randomUUID().slice(0, 8)}`;
 
   @Init()
   init() {
     const sms = this.cfg.sms;
-    this.driver = sms.driver === 'aliyun' ? new AliyunSmsDriver({ ...sms.aliyun, signName: sms.signName }) : new ConsoleSmsDriver();
+    // The provider call ends well within the claim, so a live sender is never taken for a dead one.
+    const timeoutMs = Math.min(10_000, sms.claimSeconds * 250);
+    this.driver = sms.driver === 'aliyun' ? new AliyunSmsDriver({ ...sms.aliyun, signName: sms.signName, timeoutMs }) : new ConsoleSmsDriver();
   }
 
   /** What the console driver printed (for developers and tests); empty with a real provider. */
@@ -68,7 +71,8 @@ export class SmsService {
     return row;
   }
 
-  private sender(): OutboxSender {
-    return new OutboxSender(this.db, this.driver, this.cfg, this.holder);
+  /** The outbox sender of this process (claims as `<instance>#<process>`). */
+  sender(): OutboxSender {
+    return new OutboxSender(this.db, this.driver, this.cfg, this.lease.claimer);
   }
 }

@@ -1,9 +1,9 @@
-import Dysmsapi, { SendBatchSmsRequest, SendSmsRequest } from '@alicloud/dysmsapi20170525';
+import Dysmsapi, { QuerySendDetailsRequest, SendBatchSmsRequest, SendSmsRequest } from '@alicloud/dysmsapi20170525';
 import { $OpenApiUtil, AlibabaCloudError } from '@alicloud/openapi-core';
 import { maskPhone } from '@lfxj/contracts';
 import { isRetryableSmsCode, smsCodeHint } from './codes';
 import { assertBatchSize, assertSignName, isSendablePhone } from './limits';
-import { SMS_LOCAL_CODES, type SmsBatchItem, type SmsDriver, type SmsMessage, type SmsResult } from './types';
+import { SMS_LOCAL_CODES, type SmsBatchItem, type SmsCheck, type SmsDriver, type SmsMessage, type SmsQuery, type SmsResult } from './types';
 
 export interface AliyunSmsOptions {
   accessKeyId: string;
@@ -26,12 +26,28 @@ const NETWORK_ERRNOS = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE',
   'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN',
 ]);
+/** Of those, the ones that happen before a request can leave: the message certainly did not go out. */
+const BEFORE_SENDING = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN']);
+/** QuerySendDetails: at most 50 records a page; a number gets far fewer messages a day than this many pages hold. */
+const QUERY_PAGE_SIZE = 50;
+const QUERY_MAX_PAGES = 20;
 
 /** The part of the SDK's SendSms / SendBatchSms responses we read (both bodies have these fields). */
 interface AliyunAnswer {
   statusCode?: number;
   body?: { code?: string; message?: string; bizId?: string; requestId?: string };
 }
+
+/** The part of QuerySendDetails' response we read. */
+interface AliyunDetails {
+  body?: {
+    code?: string; message?: string; requestId?: string; totalCount?: string;
+    smsSendDetailDTOs?: { smsSendDetailDTO?: Array<{ outId?: string; phoneNum?: string; sendStatus?: number; errCode?: string; sendDate?: string }> };
+  };
+}
+
+/** SendStatus of QuerySendDetails: 1 waiting for the carrier's receipt, 2 failed, 3 delivered. */
+const SEND_STATUS: Record<number, string> = { 1: '等待回执', 2: '发送失败', 3: '发送成功' };
 
 /** What the SDK and Node put on what they throw; read defensively, it is `unknown`. */
 interface ThrownFields {
@@ -114,21 +130,22 @@ function failure(err: unknown): SmsResult {
   }
   if (e.name === 'RequestTimeoutError') {
     return {
-      ok: false, providerId: null, code: SMS_LOCAL_CODES.TIMEOUT, retryable: true,
-      message: '连接阿里云短信服务超时，结果未知（可能已发出），稍后重试',
+      ok: false, providerId: null, code: SMS_LOCAL_CODES.TIMEOUT, retryable: true, uncertain: true,
+      message: '连接阿里云短信服务超时，结果未知（可能已发出），核实后再决定是否重发',
     };
   }
   if (typeof e.code === 'string' && (NETWORK_ERRNOS.has(e.code) || typeof e.syscall === 'string')) {
+    const before = BEFORE_SENDING.has(e.code);
     return {
-      ok: false, providerId: null, code: SMS_LOCAL_CODES.NETWORK_ERROR, retryable: true,
-      message: `无法连接阿里云短信服务（${e.code}），稍后重试`,
+      ok: false, providerId: null, code: SMS_LOCAL_CODES.NETWORK_ERROR, retryable: true, uncertain: !before,
+      message: before ? `无法连接阿里云短信服务（${e.code}），稍后重试` : `与阿里云短信服务的连接中断（${e.code}），结果未知，核实后再决定是否重发`,
     };
   }
   if (err instanceof SyntaxError) {
     // The SDK parses every answer as JSON; Aliyun always sends JSON, a proxy's error page does not.
     return {
-      ok: false, providerId: null, code: SMS_LOCAL_CODES.BAD_RESPONSE, retryable: true,
-      message: '阿里云短信服务的应答不是 JSON（可能是代理或网关的错误页），结果未知，稍后重试',
+      ok: false, providerId: null, code: SMS_LOCAL_CODES.BAD_RESPONSE, retryable: true, uncertain: true,
+      message: '阿里云短信服务的应答不是 JSON（可能是代理或网关的错误页），结果未知，核实后再决定是否重发',
     };
   }
   const name = typeof e.name === 'string' ? e.name : 'Error';
@@ -176,11 +193,12 @@ export class AliyunSmsDriver implements SmsDriver {
       signName: this.signName,
       templateCode: msg.templateCode,
       templateParam: JSON.stringify(msg.params),
+      outId: msg.outId,
     });
     return this.call(() => this.#client.sendSms(request));
   }
 
-  async sendBatch(templateCode: string, items: SmsBatchItem[]): Promise<SmsResult> {
+  async sendBatch(templateCode: string, items: SmsBatchItem[], outId?: string): Promise<SmsResult> {
     assertBatchSize(items.length);
     const bad = items.findIndex((item) => !isSendablePhone(item.phone));
     if (bad >= 0) return invalidPhone(items[bad].phone, bad);
@@ -189,8 +207,50 @@ export class AliyunSmsDriver implements SmsDriver {
       phoneNumberJson: JSON.stringify(items.map((item) => item.phone)),
       signNameJson: JSON.stringify(items.map(() => this.signName)),
       templateParamJson: JSON.stringify(items.map((item) => item.params)),
+      outId,
     });
     return this.call(() => this.#client.sendBatchSms(request));
+  }
+
+  /**
+   * QuerySendDetails for the number on each day the message may have been sent, page by page,
+   * looking for our OutId. The answer has no BizId (see the SDK's SmsSendDetailDTO), so a
+   * confirmed message keeps its OutId as the reference.
+   */
+  async query(q: SmsQuery): Promise<SmsCheck> {
+    if (!isSendablePhone(q.phone)) return { state: 'unknown', final: true, code: SMS_LOCAL_CODES.INVALID_PHONE, message: '手机号码格式不正确，无法查询' };
+    for (const day of q.days) {
+      for (let page = 1; page <= QUERY_MAX_PAGES; page++) {
+        const request = new QuerySendDetailsRequest({
+          phoneNumber: q.phone, sendDate: day.replace(/-/g, ''), pageSize: QUERY_PAGE_SIZE, currentPage: page,
+        });
+        let answer: AliyunDetails;
+        try {
+          answer = await this.#client.querySendDetails(request);
+        } catch (err) {
+          const f = failure(err);
+          return { state: 'unknown', final: false, code: f.code, message: `查询发送记录失败：${f.message}` };
+        }
+        const body = answer.body ?? {};
+        if (body.code !== 'OK') {
+          const f = body.code ? refusal(body.code, body.message, body.requestId) : { code: SMS_LOCAL_CODES.BAD_RESPONSE, message: '应答缺少 Code' };
+          return { state: 'unknown', final: false, code: f.code, message: `查询发送记录失败：${f.message}` };
+        }
+        const records = body.smsSendDetailDTOs?.smsSendDetailDTO ?? [];
+        const found = records.find((r) => r.outId === q.outId);
+        if (found) {
+          const at = found.sendDate ? new Date(`${found.sendDate.replace(' ', 'T')}+08:00`) : null;
+          const status = SEND_STATUS[found.sendStatus ?? 0] ?? `状态 ${found.sendStatus}`;
+          return {
+            state: 'sent', providerId: null, at: at && !Number.isNaN(at.getTime()) ? at : null,
+            detail: `阿里云已受理（OutId ${q.outId}，${status}${found.errCode ? `，${found.errCode}` : ''}）`,
+          };
+        }
+        const total = Number(body.totalCount ?? 0);
+        if (!records.length || page * QUERY_PAGE_SIZE >= total) break;
+      }
+    }
+    return { state: 'not_sent' };
   }
 
   private async call(request: () => Promise<AliyunAnswer>): Promise<SmsResult> {
