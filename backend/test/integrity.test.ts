@@ -130,31 +130,30 @@ test('a document of another organisation’s case answers like a missing one: no
 test('verifying the audit chain holds no write transaction: writes go on while it runs', async () => {
   // A long chain (sealed), so that verification takes a while.
   const rows = Array.from({ length: 400 }, (_, i) => `(CURRENT_TIMESTAMP, 'test.bulk', 'success', '{"i":${i}}')`).join(', ');
-  for (let i = 0; i < 10; i++) await t.sql(`INSERT INTO audit_log (at, action, outcome, details) VALUES ${rows}`);
+  for (let i = 0; i < 5; i++) await t.sql(`INSERT INTO audit_log (at, action, outcome, details) VALUES ${rows}`);
   const audit = await t.app.getApplicationContext().getAsync(AuditService);
   await audit.seal(5000);
   await t.user('i.auditor', 'SZ-PT', ['audit_admin']);
   const auditor = await t.login('i.auditor');
   // The moment verification starts on the server, another write asks for a transaction.
-  let probe: Promise<{ asked: number; started: number }> | null = null;
+  let probe: Promise<number> | null = null;
+  let verifyDone = 0;
   const original = audit.verify.bind(audit);
   const spy = jest.spyOn(audit, 'verify').mockImplementation(() => {
-    const asked = Date.now();
-    probe = t.db.transaction(async () => ({ asked, started: Date.now() }));
-    return original();
+    probe = t.db.transaction(async () => Date.now());
+    return original().then((r) => {
+      verifyDone = Date.now();
+      return r;
+    });
   });
   try {
-    const began = Date.now();
     const result = await t.http().post('/api/v1/audit/verify').set(bearer(auditor)).send({});
-    const took = Date.now() - began;
     expect(result.status).toBe(200);
     expect(result.body).toMatchObject({ ok: true });
-    expect(result.body.checked).toBeGreaterThan(4_000);
-    const { asked, started } = await probe!;
-    // Held inside a write transaction, the walk would make the other write wait for all of it
+    expect(result.body.checked).toBeGreaterThan(2_000);
+    // Held inside a write transaction, the walk would make the other write wait until it ended
     // (SQLite queues write transactions; MySQL would pin a pooled connection meanwhile).
-    expect(took).toBeGreaterThan(100);
-    expect(started - asked).toBeLessThan(took / 3);
+    expect(await probe!).toBeLessThan(verifyDone);
   } finally {
     spy.mockRestore();
   }

@@ -40,7 +40,8 @@ export async function spawnApp(env: Record<string, string>, timeoutMs = 60_000):
       ...process.env, NODE_ENV: 'test', MIDWAY_SERVER_ENV: 'child', MIDWAY_LOGGER_WRITEABLE_DIR: logDir, LOG_LEVEL: 'warn',
       HOST: '127.0.0.1', PORT: String(port), SEED_ON_START: 'false', SEED_DEMO_ACCOUNTS: 'false', BCRYPT_ROUNDS: '4', ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin stays open: when this test process dies, the child sees it close and exits too.
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -67,7 +68,10 @@ export async function spawnApp(env: Record<string, string>, timeoutMs = 60_000):
   const logs = () => finalLogs ?? readTree(logDir);
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    // A clean shutdown that hangs must not keep the test (or the machine) busy.
+    const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
+    clearTimeout(force);
     finalLogs ??= readTree(logDir);
     fs.rmSync(logDir, { recursive: true, force: true });
   };

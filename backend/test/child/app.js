@@ -4,6 +4,11 @@ require('./register');
 const path = require('path');
 const { Bootstrap } = require('@midwayjs/bootstrap');
 
+// The test that started this instance is gone (its end of stdin closed): go too, at once.
+process.stdin.on('end', () => process.exit(70));
+process.stdin.on('error', () => process.exit(70));
+process.stdin.resume();
+
 Bootstrap.configure({ baseDir: path.resolve(__dirname, '../../src') })
   .run()
   .then(() => console.log('CHILD_APP_READY'))
