@@ -2,11 +2,12 @@ import { Provide, Scope, ScopeEnum, Inject } from '@midwayjs/core';
 import { In, type EntityManager } from 'typeorm';
 import type { z } from 'zod';
 import {
-  maskPhone, separationOfDutiesViolated, PLATFORM_ADMIN_ROLES, ROLE_KEYS, ROLES,
+  maskPhone, separationOfDutiesViolated, rolesNotFitting, PLATFORM_ADMIN_ROLES, ROLE_KEYS, ROLE_ORG_KINDS, ROLES,
   type Role, type UserStatus, type userView,
 } from '@lfxj/contracts';
 import { User, UserRole, OrgContact, UserHandover } from './entities';
 import { CaseTask } from '../cases/entities';
+import type { Organisation } from '../directory/entities';
 import { AppError } from '../../common/app-error';
 import { AuthService, type AuthUser } from '../auth/auth.service';
 import { DirectoryService, escapeLike } from '../directory/directory.service';
@@ -115,12 +116,28 @@ export class UsersService {
     }
   }
 
+  /**
+   * Roles fit the kind of the person's organisation (ROLE_ORG_KINDS in contracts): an agency's
+   * admin cannot make a police head, platform admin roles exist only in the platform organisation.
+   */
+  private async assertRolesFitOrg(em: EntityManager, roles: Role[], org: Organisation, field: 'roles' | 'orgId'): Promise<void> {
+    const misfits = rolesNotFitting(roles, org.kind);
+    if (!misfits.length) return;
+    const name = (await this.directory.currentOrgName(em, org.id)) || `编号 ${org.id} 的单位`;
+    if (field === 'roles') {
+      const why = misfits.map((r) => `“${ROLES[r]}”只能授予${ROLE_ORG_KINDS[r].join('、')}的人员`).join('；');
+      throw AppError.field('roles', '角色', `${why}，${name}是${org.kind}`, 'RULE_VIOLATION');
+    }
+    throw AppError.field('orgId', '所属单位', `${name}是${org.kind}，该用户的角色不能在此担任：${misfits.map((r) => ROLES[r]).join('、')}（请先调整角色）`, 'RULE_VIOLATION');
+  }
+
   /** A new account gets a temporary password by SMS to its owner; the admin never sees it. */
   async create(em: EntityManager, actor: AuthUser, input: { username: string; displayName: string; orgId: number; phone: string; roles: Role[] }): Promise<User> {
-    await this.directory.getOrg(em, input.orgId, 'orgId', '所属单位');
+    const org = await this.directory.getOrg(em, input.orgId, 'orgId', '所属单位');
     await this.assertManages(em, actor, input.orgId);
     const roles = [...new Set(input.roles)];
     await this.assertRolesChange(actor, [], roles);
+    await this.assertRolesFitOrg(em, roles, org, 'roles');
     if (await em.findOne(User, { where: { username: input.username } })) throw AppError.field('username', '用户名', '已被使用', 'CONFLICT');
     const temporary = this.auth.generateTemporaryPassword();
     const user = em.create(User, {
@@ -168,8 +185,9 @@ export class UsersService {
     const user = await this.get(em, id);
     await this.assertManages(em, actor, user.orgId);
     if (input.orgId !== undefined && input.orgId !== user.orgId) {
-      await this.directory.getOrg(em, input.orgId, 'orgId', '所属单位');
+      const org = await this.directory.getOrg(em, input.orgId, 'orgId', '所属单位');
       await this.assertManages(em, actor, input.orgId);
+      await this.assertRolesFitOrg(em, await this.auth.rolesOf(em, id), org, 'orgId');
     }
     Object.assign(user, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
     await em.save(user);
@@ -182,6 +200,7 @@ export class UsersService {
     await this.assertManages(em, actor, user.orgId);
     const wanted = [...new Set(roles)];
     await this.assertRolesChange(actor, await this.auth.rolesOf(em, id), wanted);
+    await this.assertRolesFitOrg(em, wanted, await this.directory.getOrg(em, user.orgId, 'id', '用户所属单位'), 'roles');
     await em.delete(UserRole, { userId: id });
     if (wanted.length) await em.insert(UserRole, wanted.map((role) => ({ userId: id, role })));
     return user;
