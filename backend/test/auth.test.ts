@@ -1,3 +1,4 @@
+import { API, type RouteDef } from '@lfxj/contracts';
 import { startApp, bearer, PASSWORD, type TestApp } from './support';
 import { MINUTE, HOUR } from '../src/common/clock';
 
@@ -56,7 +57,9 @@ describe('temporary passwords', () => {
     const blocked = await t.http().get('/api/v1/regions').set(bearer(first.body));
     expect(blocked.status).toBe(403);
     expect(blocked.body.code).toBe('PASSWORD_CHANGE_REQUIRED');
-    expect((await t.http().get('/api/v1/auth/me').set(bearer(first.body))).status).toBe(200);
+    const me = await t.http().get('/api/v1/auth/me').set(bearer(first.body));
+    expect(me.status).toBe(403);
+    expect(me.body.code).toBe('PASSWORD_CHANGE_REQUIRED');
 
     const weak = await t.http().post('/api/v1/auth/password').set(bearer(first.body)).send({ oldPassword: PASSWORD, newPassword: 'dave12345' });
     expect(weak.status).toBe(400);
@@ -71,6 +74,20 @@ describe('temporary passwords', () => {
     expect(changed.status).toBe(200);
     expect(changed.body.mustChangePassword).toBe(false);
     expect((await t.http().get('/api/v1/regions').set(bearer(changed.body))).status).toBe(200);
+  });
+
+  test('every call but the password change and logout answers 403, /auth/me included (README)', async () => {
+    await t.user('dora', 'SZ-FT-SCJG', ['agency_officer'], { temporary: true });
+    const tokens = (await login('dora', PASSWORD)).body;
+    const routes = Object.values(API).flatMap((ops) => Object.values(ops) as RouteDef[]).filter((d) => d.auth !== false);
+    const open = routes.filter((d) => d.allowWithTempPassword).map((d) => d.operationId);
+    expect(open.sort()).toEqual(['auth.changePassword', 'auth.logout']);
+    for (const def of routes.filter((d) => !d.allowWithTempPassword)) {
+      const url = `/api/v1${def.path.replace(':id', '1').replace(':key', 'head_approval')}`;
+      const res = await t.http()[def.method](url).set(bearer(tokens)).send(def.method === 'get' ? undefined : {});
+      if (res.status !== 403 || res.body.code !== 'PASSWORD_CHANGE_REQUIRED') throw new Error(`${def.operationId}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    expect((await t.http().post('/api/v1/auth/logout').set(bearer(tokens)).send({})).status).toBe(200);
   });
 
   test('expire: after 72 hours the temporary password no longer logs in', async () => {
