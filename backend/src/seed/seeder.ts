@@ -9,7 +9,6 @@ import { LegalOrgan, Regulation } from '../modules/regulations/entities';
 import { User, UserRole } from '../modules/users/entities';
 import { AuthService } from '../modules/auth/auth.service';
 import { RegulationsService } from '../modules/regulations/regulations.service';
-import { DeadlinesService } from '../modules/deadlines/deadlines.service';
 
 export const SEED_DIR = path.resolve(__dirname, '../../../sql/seed');
 
@@ -52,13 +51,11 @@ export class Seeder {
   @Inject() private db: Db;
   @Inject() private auth: AuthService;
   @Inject() private regulations: RegulationsService;
-  @Inject() private deadlines: DeadlinesService;
   @Logger() private logger: ILogger;
 
   async run(opts: { demoAccounts: boolean; print: boolean }): Promise<Array<{ username: string; password: string }>> {
     const created = await this.db.transaction(async (em) => {
       await this.directory(em, read<DirectorySeed>('directory.json'));
-      await this.deadlines.seed(em);
       await this.library(em, read<Array<{ name: string; kind: OrganKind }>>('legal-organs.json'), read<RegulationSeed[]>('regulations.json'));
       return opts.demoAccounts ? this.demoAccounts(em) : [];
     });
