@@ -15,8 +15,6 @@ CREATE TABLE `app_user` (
   `must_change_password` tinyint(1) NOT NULL DEFAULT 1,
   `temp_password_expires_at` datetime(3) DEFAULT NULL,
   `password_changed_at` datetime(3) NOT NULL,
-  `failed_login_count` int(11) NOT NULL DEFAULT 0,
-  `locked_until` datetime(3) DEFAULT NULL,
   `last_login_at` datetime(3) DEFAULT NULL,
   `version` int(11) NOT NULL DEFAULT 1,
   `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
@@ -216,6 +214,21 @@ CREATE TABLE `legal_organ` (
   `kind` varchar(16) NOT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `uq_legal_organ_name` (`name`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `login_throttle` (
+  `key_hash` varchar(64) NOT NULL,
+  `scope` varchar(8) NOT NULL,
+  `failures` int(11) NOT NULL DEFAULT 0,
+  `window_started_at` datetime(3) NOT NULL,
+  `last_failed_at` datetime(3) NOT NULL,
+  `blocked_until` datetime(3) DEFAULT NULL,
+  `locked_until` datetime(3) DEFAULT NULL,
+  `notified_at` datetime(3) DEFAULT NULL,
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  `updated_at` datetime(3) NOT NULL DEFAULT current_timestamp(3) ON UPDATE current_timestamp(3),
+  PRIMARY KEY (`key_hash`),
+  KEY `ix_login_throttle_last_failed` (`last_failed_at`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `migrations` (
@@ -516,3 +529,4 @@ INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764600000000, 'Reminders
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764700000000, 'TaskAssignee1764700000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764800000000, 'TaskReminderPoint1764800000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764950000000, 'DeadlineRules1764950000000');
+INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764960000000, 'LoginThrottle1764960000000');

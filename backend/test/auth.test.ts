@@ -34,17 +34,16 @@ describe('login', () => {
     expect(unknown.body).toEqual({ code: 'INVALID_CREDENTIALS', message: '用户名或密码错误', details: {} });
   });
 
-  test('locks after 5 failures for 15 minutes, even for the right password, then unlocks', async () => {
+  // Delays, the hard lock and the holder's SMS: test/login-throttle.test.ts.
+
+  test('without trusted proxies X-Forwarded-For is ignored: the session and the audit row keep the TCP peer', async () => {
     await t.user('carol', 'SZ-FT-SCJG', ['agency_officer']);
-    for (let i = 0; i < 4; i++) expect((await login('carol', 'Wrong#Pass1')).body.code).toBe('INVALID_CREDENTIALS');
-    const fifth = await login('carol', 'Wrong#Pass1');
-    expect(fifth.status).toBe(423);
-    expect(fifth.body.code).toBe('ACCOUNT_LOCKED');
-    expect((await login('carol', PASSWORD)).body.code).toBe('ACCOUNT_LOCKED');
-    t.clock.advance(14 * MINUTE);
-    expect((await login('carol', PASSWORD)).body.code).toBe('ACCOUNT_LOCKED');
-    t.clock.advance(2 * MINUTE);
-    expect((await login('carol', PASSWORD)).status).toBe(200);
+    const res = await t.http().post('/api/v1/auth/login').set('X-Forwarded-For', '203.0.113.7').send({ username: 'carol', password: PASSWORD });
+    expect(res.status).toBe(200);
+    const [session] = await t.sql('SELECT client_ip FROM user_session WHERE user_id = ?', [res.body.user.id]);
+    const [audit] = await t.sql("SELECT client_ip FROM audit_log WHERE action = 'auth.login' AND username = 'carol'");
+    expect(session.client_ip).toBe('127.0.0.1');
+    expect(audit.client_ip).toBe('127.0.0.1');
   });
 });
 

@@ -10,9 +10,10 @@ import { Reminders1764600000000 } from './migrations/1764600000000-Reminders';
 import { TaskAssignee1764700000000 } from './migrations/1764700000000-TaskAssignee';
 import { TaskReminderPoint1764800000000 } from './migrations/1764800000000-TaskReminderPoint';
 import { DeadlineRules1764950000000 } from './migrations/1764950000000-DeadlineRules';
+import { LoginThrottle1764960000000 } from './migrations/1764960000000-LoginThrottle';
 
 export const MIGRATIONS = [Foundation1764300000000, AuditAppendOnly1764400000000, Cases1764500000000, Reminders1764600000000, TaskAssignee1764700000000,
-  TaskReminderPoint1764800000000, DeadlineRules1764950000000];
+  TaskReminderPoint1764800000000, DeadlineRules1764950000000, LoginThrottle1764960000000];
 
 /** One definition of the connection, shared by the app and the command-line tools. */
 export function dataSourceOptions(cfg: AppConfig): DataSourceOptions {

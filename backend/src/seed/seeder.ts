@@ -149,7 +149,7 @@ export class Seeder {
       const user = await em.save(em.create(User, {
         username: a.username, displayName: a.displayName, orgId: org.id, phone: `1390000${String(++n).padStart(4, '0')}`,
         status: 'active', passwordHash: await this.auth.hashPassword(password), mustChangePassword: true,
-        tempPasswordExpiresAt: this.auth.temporaryPasswordExpiry(), passwordChangedAt: new Date(), failedLoginCount: 0,
+        tempPasswordExpiresAt: this.auth.temporaryPasswordExpiry(), passwordChangedAt: new Date(),
       }));
       await em.insert(UserRole, a.roles.map((role) => ({ userId: user.id, role })));
       created.push({ username: a.username, password });

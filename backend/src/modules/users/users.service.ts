@@ -63,6 +63,7 @@ export class UsersService {
 
   async views(em: EntityManager, actor: AuthUser, users: User[]): Promise<UserView[]> {
     const roles = await this.auth.usersWithRoles(em, users.map((u) => u.id));
+    const locks = await this.auth.throttle.locksOf(em, users.map((u) => u.username), this.clock.now());
     const orgNames = await this.directory.orgNames(em, [...new Set(users.map((u) => u.orgId))]);
     const managed = await this.managedOrgIds(em, actor);
     return users.map((u) => ({
@@ -71,7 +72,7 @@ export class UsersService {
       // Phone numbers in full only for the admins who manage this person.
       phone: managed === null || managed.includes(u.orgId) ? u.phone : maskPhone(u.phone),
       mustChangePassword: u.mustChangePassword,
-      lockedUntil: u.lockedUntil?.toISOString() ?? null, lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+      lockedUntil: locks.get(u.username)?.toISOString() ?? null, lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
     }));
   }
 
@@ -143,11 +144,12 @@ export class UsersService {
     const user = em.create(User, {
       username: input.username, displayName: input.displayName, orgId: input.orgId, phone: input.phone, status: 'active',
       passwordHash: await this.auth.hashPassword(temporary), mustChangePassword: true,
-      tempPasswordExpiresAt: this.auth.temporaryPasswordExpiry(), passwordChangedAt: this.clock.now(), failedLoginCount: 0,
-      lockedUntil: null, lastLoginAt: null,
+      tempPasswordExpiresAt: this.auth.temporaryPasswordExpiry(), passwordChangedAt: this.clock.now(), lastLoginAt: null,
     });
     await em.save(user);
     if (roles.length) await em.insert(UserRole, roles.map((role) => ({ userId: user.id, role })));
+    // Failures typed against this name before it existed are not the new holder's.
+    await this.auth.throttle.clear(em, user.username);
     await this.sendTemporaryPassword(em, user, temporary, '已开通');
     return user;
   }
@@ -178,7 +180,8 @@ export class UsersService {
   async unlock(em: EntityManager, actor: AuthUser, id: number): Promise<void> {
     const user = await this.get(em, id);
     await this.assertManages(em, actor, user.orgId);
-    await em.update(User, { id }, { lockedUntil: null, failedLoginCount: 0 });
+    // The account name's login failures, delays and hard lock are cleared (login_throttle).
+    await this.auth.throttle.clear(em, user.username);
   }
 
   async update(em: EntityManager, actor: AuthUser, id: number, input: { displayName?: string; phone?: string; orgId?: number }): Promise<User> {
