@@ -2,6 +2,7 @@ import { Catch, ILogger, Logger } from '@midwayjs/core';
 import type { Context } from '@midwayjs/koa';
 import { AppError } from './app-error';
 import { classifyDbError } from './db-errors';
+import { apiHeaders } from './request.middleware';
 
 interface HttpLikeError extends Error {
   status?: number;
@@ -39,7 +40,8 @@ export class ErrorFilter {
     if (!appError) this.logger.error('[%s] %s %s 未处理的错误：%s', ctx.state.requestId, ctx.method, ctx.path, err.stack ?? err.message);
     else if (!(err instanceof AppError)) this.logger.info('[%s] %s %s 请求无效：%s', ctx.state.requestId, ctx.method, ctx.path, err.message);
     ctx.status = error.status;
-    ctx.set('Cache-Control', 'no-store');
+    // Also for errors raised before the request middleware ran (the body parser's).
+    apiHeaders(ctx);
     if (error.status === 503) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
     return error.toBody();
   }

@@ -1,6 +1,7 @@
 import { Middleware, IMiddleware, ILogger, Logger, Config } from '@midwayjs/core';
 import type { Context, NextFunction } from '@midwayjs/koa';
 import { randomUUID } from 'crypto';
+import { API_PREFIX } from '@lfxj/contracts';
 import { AppError } from './app-error';
 import { TrustedProxies, normaliseAddress } from './client-ip';
 import type { AppConfig } from '../config/env';
@@ -35,6 +36,10 @@ export class RequestMiddleware implements IMiddleware<Context, NextFunction> {
       ctx.set('X-Content-Type-Options', 'nosniff');
       ctx.set('X-Frame-Options', 'DENY');
       ctx.set('Referrer-Policy', 'no-referrer');
+      // Set before the handler (errors leave through the error filter, which keeps them) and again
+      // after it (in case a handler set its own).
+      const api = ctx.path.startsWith(`${API_PREFIX}/`) || !!ctx.get('authorization');
+      if (api) apiHeaders(ctx);
       try {
         await next();
       } finally {
@@ -45,6 +50,7 @@ export class RequestMiddleware implements IMiddleware<Context, NextFunction> {
         ctx.status = error.status;
         ctx.body = error.toBody();
       }
+      if (api) apiHeaders(ctx);
     };
   }
 
@@ -53,3 +59,12 @@ export class RequestMiddleware implements IMiddleware<Context, NextFunction> {
   }
 }
 
+/**
+ * Every API answer (logins, refreshes, errors, files) is about one person: never stored by a
+ * browser or a proxy. And JSON never needs to run or show anything in a browser.
+ */
+export function apiHeaders(ctx: Context): void {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Pragma', 'no-cache');
+  ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+}
