@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { API, ROLE_KEYS, type RouteDef, type TokenPair } from '@lfxj/contracts';
 import { startApp, bearer, PASSWORD, type TestApp } from './support';
-import { contentSecurityPolicy } from '../src/common/web.middleware';
+import { contentSecurityPolicy, TAB_BAR_LINK } from '../src/common/web.middleware';
 
 /**
  * Issue 7, item 14: `Cache-Control: no-store` on every authenticated answer and on the login and
@@ -63,11 +63,13 @@ test('the apps\' policy: scripts from the platform and the page\'s own inline sc
   const csp = contentSecurityPolicy(html);
   const directives = Object.fromEntries(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
   const hash = `'sha256-${createHash('sha256').update(inline).digest('base64')}'`;
-  expect(directives['script-src']).toEqual(["'self'", hash]);
+  expect(directives['script-src']).toEqual(["'self'", hash, ...TAB_BAR_LINK]);
+  // The tab bar's allowance is the hash of the one empty javascript: URL, nothing broader.
+  expect(TAB_BAR_LINK).toEqual(["'unsafe-hashes'", `'sha256-${createHash('sha256').update('javascript:;').digest('base64')}'`]);
   expect(directives['default-src']).toEqual(["'self'"]);
   expect(directives['object-src']).toEqual(["'none'"]);
   expect(directives['frame-ancestors']).toEqual(["'none'"]);
   expect(directives['connect-src']).toEqual(["'self'"]);
   expect(csp).not.toContain('unsafe-eval');
-  expect(contentSecurityPolicy('<html><script src="/a.js"></script></html>')).toContain("script-src 'self';");
+  expect(contentSecurityPolicy('<html><script src="/a.js"></script></html>')).toContain(`script-src 'self' ${TAB_BAR_LINK.join(' ')};`);
 });

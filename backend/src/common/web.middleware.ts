@@ -25,12 +25,21 @@ const TYPES: Record<string, string> = {
  * with script-src strict, injected markup still cannot run code. Calls go to the same origin only,
  * and no other site may frame the apps (clickjacking; X-Frame-Options says the same).
  */
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+/**
+ * Taro's H5 tab bar is made of <a href="javascript:;"> links (the tab switches in the click
+ * handler). Without this the browser blocks and reports that empty navigation on every tap;
+ * 'unsafe-hashes' with the hash of exactly that URL (Chromium hashes the whole `javascript:;`)
+ * lets this one empty statement run, and nothing else.
+ */
+export const TAB_BAR_LINK = [`'unsafe-hashes'`, sha256('javascript:;')];
+
 export function contentSecurityPolicy(html: string): string {
   const hashes = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/gi)]
     .filter((m) => m[1].length)
-    .map((m) => `'sha256-${createHash('sha256').update(m[1], 'utf8').digest('base64')}'`);
+    .map((m) => sha256(m[1]));
   return [
-    "default-src 'self'", `script-src 'self'${hashes.map((h) => ` ${h}`).join('')}`, "style-src 'self' 'unsafe-inline'",
+    "default-src 'self'", ["script-src 'self'", ...hashes, ...TAB_BAR_LINK].join(' '), "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'", "object-src 'none'", "base-uri 'self'",
     "form-action 'self'", "frame-ancestors 'none'",
   ].join('; ');
