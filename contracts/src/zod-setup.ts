@@ -7,5 +7,6 @@ import { z } from 'zod';
  * decide this when they are built, so this module is imported first by the contracts' index.
  * The backend keeps zod's faster compiled parsers.
  */
-const runtime = globalThis as { process?: { versions?: { node?: string } } };
+// (Older mini-program runtimes have no globalThis: they are not Node either.)
+const runtime = (typeof globalThis === 'undefined' ? {} : globalThis) as { process?: { versions?: { node?: string } } };
 if (!runtime.process?.versions?.node) z.config({ jitless: true });
