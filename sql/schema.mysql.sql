@@ -15,8 +15,6 @@ CREATE TABLE `app_user` (
   `must_change_password` tinyint(1) NOT NULL DEFAULT 1,
   `temp_password_expires_at` datetime(3) DEFAULT NULL,
   `password_changed_at` datetime(3) NOT NULL,
-  `failed_login_count` int(11) NOT NULL DEFAULT 0,
-  `locked_until` datetime(3) DEFAULT NULL,
   `last_login_at` datetime(3) DEFAULT NULL,
   `version` int(11) NOT NULL DEFAULT 1,
   `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
@@ -220,6 +218,21 @@ CREATE TABLE `legal_organ` (
   `kind` varchar(16) NOT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `uq_legal_organ_name` (`name`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `login_throttle` (
+  `key_hash` varchar(64) NOT NULL,
+  `scope` varchar(8) NOT NULL,
+  `failures` int(11) NOT NULL DEFAULT 0,
+  `window_started_at` datetime(3) NOT NULL,
+  `last_failed_at` datetime(3) NOT NULL,
+  `blocked_until` datetime(3) DEFAULT NULL,
+  `locked_until` datetime(3) DEFAULT NULL,
+  `notified_at` datetime(3) DEFAULT NULL,
+  `created_at` datetime(3) NOT NULL DEFAULT current_timestamp(3),
+  `updated_at` datetime(3) NOT NULL DEFAULT current_timestamp(3) ON UPDATE current_timestamp(3),
+  PRIMARY KEY (`key_hash`),
+  KEY `ix_login_throttle_last_failed` (`last_failed_at`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `migrations` (
@@ -512,6 +525,22 @@ CREATE TRIGGER `audit_log_append_only` BEFORE UPDATE ON `audit_log` FOR EACH ROW
 CREATE TRIGGER `audit_log_retention` BEFORE DELETE ON `audit_log` FOR EACH ROW IF OLD.`at` > UTC_TIMESTAMP(3) - INTERVAL 180 DAY THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '审计日志至少保留 180 天'; END IF;;
 DELIMITER ;
 
+-- Reference data the migrations ship (e.g. the default deadline rules).
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (1, 'head_approval', 1, '负责人审批移送报告', 3, 'days', 1, '《行政执法机关移送涉嫌犯罪案件的规定》第五条：正职负责人或者主持工作的负责人应当自接到报告之日起3日内作出批准移送或者不批准移送的决定', '[]', 0, '2025-12-05 15:53:20.000');
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (2, 'transfer_after_approval', 1, '批准后移送公安机关', 24, 'hours', 0, '《行政执法机关移送涉嫌犯罪案件的规定》第五条：决定批准的，应当在24小时内向同级公安机关移送', '[]', 0, '2025-12-05 15:53:20.000');
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (3, 'police_decision', 1, '公安机关审查决定是否立案', 3, 'days', 1, '《行政执法机关移送涉嫌犯罪案件的规定》第八条；《公安机关办理刑事案件程序规定》第一百八十条：自接受案件之日起3日内', '[{\"key\":\"economic\",\"label\":\"经济犯罪案件\",\"totalAmount\":10,\"unit\":\"days\",\"approverRole\":\"police_head\",\"basis\":\"《公安机关办理经济犯罪案件的若干规定》第十六条：最长不超过10日\"},{\"key\":\"economic_complex\",\"label\":\"重大、疑难、复杂或者跨区域性经济犯罪案件（经县级以上公安机关负责人批准）\",\"totalAmount\":30,\"unit\":\"days\",\"approverRole\":\"police_head\",\"basis\":\"《公安机关办理经济犯罪案件的若干规定》第十六条：经县级以上公安机关负责人批准，最长不超过30日\",\"after\":\"economic\"},{\"key\":\"economic_further\",\"label\":\"特殊情况再延长30日（经上一级公安机关负责人批准）\",\"totalAmount\":60,\"unit\":\"days\",\"approverRole\":\"police_head\",\"basis\":\"《公安机关办理经济犯罪案件的若干规定》第十六条：经上一级公安机关负责人批准，可以再延长30日\",\"after\":\"economic_complex\"}]', 0, '2025-12-05 15:53:20.000');
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (4, 'supplement', 1, '执法机关补正材料', 3, 'days', 1, '《公安机关办理刑事案件程序规定》第一百八十条第二款：材料不全的，应当在接受案件后24小时内书面告知移送机关在3日内补正；不得以材料不全为由不接受移送案件', '[]', 0, '2025-12-05 15:53:20.000');
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (5, 'handover', 1, '立案后移交涉案物品和材料', 3, 'days', 1, '《行政执法机关移送涉嫌犯罪案件的规定》第十二条：自接到立案通知书之日起3日内', '[]', 0, '2025-12-05 15:53:20.000');
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (6, 'reconsideration_request', 1, '对不予立案决定申请复议', 3, 'days', 1, '《行政执法机关移送涉嫌犯罪案件的规定》第九条；《公安机关办理刑事案件程序规定》第一百八十一条：自接到不予立案通知书之日起3日内', '[]', 0, '2025-12-05 15:53:20.000');
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (7, 'reconsideration_decision', 1, '公安机关作出复议决定', 3, 'days', 1, '《行政执法机关移送涉嫌犯罪案件的规定》第九条；《公安机关办理刑事案件程序规定》第一百八十一条：自收到复议申请之日起3日内', '[]', 0, '2025-12-05 15:53:20.000');
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (8, 'supervision_request', 1, '建议检察院立案监督', 3, 'days', 1, '《行政执法机关移送涉嫌犯罪案件的规定》第九条：对复议决定仍有异议的，自收到复议决定通知书之日起3日内建议人民检察院依法进行立案监督', '[]', 0, '2025-12-05 15:53:20.000');
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (9, 'police_reasons', 1, '公安机关说明不立案理由', 7, 'days', 1, '《刑事诉讼法》第一百一十三条；《人民检察院刑事诉讼规则》第五百五十九条至第五百六十条；《公安机关办理刑事案件程序规定》第一百八十二条：7日以内', '[]', 0, '2025-12-05 15:53:20.000');
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (10, 'review_reasons', 1, '检察院审查理由并告知执法机关', 10, 'days', 1, '《人民检察院刑事诉讼规则》第五百六十三条：不立案理由成立的，应当在10日以内将审查结论书面告知提请立案监督的行政执法机关', '[]', 0, '2025-12-05 15:53:20.000');
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (11, 'file_after_order', 1, '通知立案后公安机关立案', 15, 'days', 1, '《人民检察院刑事诉讼规则》第五百六十一条、第五百六十四条：公安机关应当在收到通知立案书后15日以内立案', '[]', 0, '2025-12-05 15:53:20.000');
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (12, 'investigation_progress', 1, '立案后3个月未侦查终结的催办', 3, 'months', 1, '《人民检察院刑事诉讼规则》第五百六十四条：立案后3个月以内未侦查终结的，人民检察院可以向公安机关发出立案监督案件催办函', '[]', 0, '2025-12-05 15:53:20.000');
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (13, 'suggestion_answer', 1, '执法机关答复建议移送的检察意见', 30, 'days', 1, '《人民检察院刑事诉讼规则》第五百五十七条；《行政执法机关移送涉嫌犯罪案件的规定》第十四条（答复期限法律未作统一规定，此为可配置的默认值）', '[]', 1, '2025-12-05 15:53:20.000');
+INSERT INTO `deadline_rule` (`id`, `rule_key`, `version`, `label`, `amount`, `unit`, `rollover_on_rest_day`, `basis`, `extensions`, `unverified`, `created_at`) VALUES (14, 'opinion_reply', 1, '执法机关回复不起诉后的检察意见', 2, 'months', 1, '最高人民检察院《关于推进行政执法与刑事司法衔接工作的规定》（高检发释字〔2021〕4号）：有关主管机关应当自收到检察意见书之日起2个月以内回复（条文序号待核）', '[]', 1, '2025-12-05 15:53:20.000');
+
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764300000000, 'Foundation1764300000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764400000000, 'AuditAppendOnly1764400000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764500000000, 'Cases1764500000000');
@@ -521,3 +550,5 @@ INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764800000000, 'TaskRemin
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764850000000, 'CaseIntegrity1764850000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764860000000, 'AuditSealOrder1764860000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764900000000, 'SmsDelivery1764900000000');
+INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764950000000, 'DeadlineRules1764950000000');
+INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764960000000, 'LoginThrottle1764960000000');

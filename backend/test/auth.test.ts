@@ -1,3 +1,4 @@
+import { API, type RouteDef } from '@lfxj/contracts';
 import { startApp, bearer, PASSWORD, type TestApp } from './support';
 import { MINUTE, HOUR } from '../src/common/clock';
 
@@ -33,17 +34,16 @@ describe('login', () => {
     expect(unknown.body).toEqual({ code: 'INVALID_CREDENTIALS', message: '用户名或密码错误', details: {} });
   });
 
-  test('locks after 5 failures for 15 minutes, even for the right password, then unlocks', async () => {
+  // Delays, the hard lock and the holder's SMS: test/login-throttle.test.ts.
+
+  test('without trusted proxies X-Forwarded-For is ignored: the session and the audit row keep the TCP peer', async () => {
     await t.user('carol', 'SZ-FT-SCJG', ['agency_officer']);
-    for (let i = 0; i < 4; i++) expect((await login('carol', 'Wrong#Pass1')).body.code).toBe('INVALID_CREDENTIALS');
-    const fifth = await login('carol', 'Wrong#Pass1');
-    expect(fifth.status).toBe(423);
-    expect(fifth.body.code).toBe('ACCOUNT_LOCKED');
-    expect((await login('carol', PASSWORD)).body.code).toBe('ACCOUNT_LOCKED');
-    t.clock.advance(14 * MINUTE);
-    expect((await login('carol', PASSWORD)).body.code).toBe('ACCOUNT_LOCKED');
-    t.clock.advance(2 * MINUTE);
-    expect((await login('carol', PASSWORD)).status).toBe(200);
+    const res = await t.http().post('/api/v1/auth/login').set('X-Forwarded-For', '203.0.113.7').send({ username: 'carol', password: PASSWORD });
+    expect(res.status).toBe(200);
+    const [session] = await t.sql('SELECT client_ip FROM user_session WHERE user_id = ?', [res.body.user.id]);
+    const [audit] = await t.sql("SELECT client_ip FROM audit_log WHERE action = 'auth.login' AND username = 'carol'");
+    expect(session.client_ip).toBe('127.0.0.1');
+    expect(audit.client_ip).toBe('127.0.0.1');
   });
 });
 
@@ -56,7 +56,9 @@ describe('temporary passwords', () => {
     const blocked = await t.http().get('/api/v1/regions').set(bearer(first.body));
     expect(blocked.status).toBe(403);
     expect(blocked.body.code).toBe('PASSWORD_CHANGE_REQUIRED');
-    expect((await t.http().get('/api/v1/auth/me').set(bearer(first.body))).status).toBe(200);
+    const me = await t.http().get('/api/v1/auth/me').set(bearer(first.body));
+    expect(me.status).toBe(403);
+    expect(me.body.code).toBe('PASSWORD_CHANGE_REQUIRED');
 
     const weak = await t.http().post('/api/v1/auth/password').set(bearer(first.body)).send({ oldPassword: PASSWORD, newPassword: 'dave12345' });
     expect(weak.status).toBe(400);
@@ -71,6 +73,20 @@ describe('temporary passwords', () => {
     expect(changed.status).toBe(200);
     expect(changed.body.mustChangePassword).toBe(false);
     expect((await t.http().get('/api/v1/regions').set(bearer(changed.body))).status).toBe(200);
+  });
+
+  test('every call but the password change and logout answers 403, /auth/me included (README)', async () => {
+    await t.user('dora', 'SZ-FT-SCJG', ['agency_officer'], { temporary: true });
+    const tokens = (await login('dora', PASSWORD)).body;
+    const routes = Object.values(API).flatMap((ops) => Object.values(ops) as RouteDef[]).filter((d) => d.auth !== false);
+    const open = routes.filter((d) => d.allowWithTempPassword).map((d) => d.operationId);
+    expect(open.sort()).toEqual(['auth.changePassword', 'auth.logout']);
+    for (const def of routes.filter((d) => !d.allowWithTempPassword)) {
+      const url = `/api/v1${def.path.replace(':id', '1').replace(':key', 'head_approval')}`;
+      const res = await t.http()[def.method](url).set(bearer(tokens)).send(def.method === 'get' ? undefined : {});
+      if (res.status !== 403 || res.body.code !== 'PASSWORD_CHANGE_REQUIRED') throw new Error(`${def.operationId}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    expect((await t.http().post('/api/v1/auth/logout').set(bearer(tokens)).send({})).status).toBe(200);
   });
 
   test('expire: after 72 hours the temporary password no longer logs in', async () => {

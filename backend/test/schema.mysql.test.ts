@@ -3,7 +3,7 @@ import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/env';
-import { migratedSchemaDdl, showCreateTables, showCreateTriggers } from '../src/db/schema-dump';
+import { migratedSchemaDdl, showCreateTables, showCreateTriggers, showReferenceRows } from '../src/db/schema-dump';
 import { SCHEMA_FILE } from '../src/cli/dump-schema';
 import { mysqlAdmin } from './support';
 import { MIGRATIONS } from '../src/db/options';
@@ -39,6 +39,11 @@ test('the migrations produce exactly sql/schema.mysql.sql', async () => {
     const triggers = await showCreateTriggers(ds);
     expect(triggers).toHaveLength(2);
     for (const trigger of triggers) expect(committed).toContain(`${trigger};;`);
+    // The reference data the migrations ship is there too (the app will not run them again).
+    const rows = await showReferenceRows(ds);
+    expect(rows.filter((r) => r.startsWith('INSERT INTO `deadline_rule`')).length).toBeGreaterThanOrEqual(14);
+    for (const row of rows) expect(committed).toContain(row);
+    expect(committed.match(/^INSERT INTO `(?!migrations`)/gm)).toHaveLength(rows.length);
     // The app then finds nothing left to migrate.
     expect((await ds.query('SELECT name FROM migrations')).length).toBe(MIGRATIONS.length);
   } finally {

@@ -88,7 +88,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
         const user = await em.save(em.create(User, {
           username, displayName: `测试${username}`, orgId: org.id, phone: opts.phone ?? `138${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`,
           status: 'active', passwordHash: await auth.hashPassword(PASSWORD), mustChangePassword: !!opts.temporary,
-          tempPasswordExpiresAt: opts.temporary ? auth.temporaryPasswordExpiry() : null, passwordChangedAt: clock.now(), failedLoginCount: 0,
+          tempPasswordExpiresAt: opts.temporary ? auth.temporaryPasswordExpiry() : null, passwordChangedAt: clock.now(),
         }));
         if (roles.length) await em.insert(UserRole, roles.map((role) => ({ userId: user.id, role })));
         return user;

@@ -14,6 +14,9 @@ export const ERRORS = {
   TEMP_PASSWORD_EXPIRED: { status: 401, message: '临时密码已过期，请联系管理员重置' },
   REFRESH_TOKEN_INVALID: { status: 401, message: '刷新凭证无效或已过期，请重新登录' },
   REFRESH_TOKEN_REUSED: { status: 401, message: '刷新凭证已被使用，为安全起见该会话已注销，请重新登录' },
+  /** Growing delays after login failures (per account name and per client address); the answer carries Retry-After. */
+  LOGIN_THROTTLED: { status: 429, message: '登录失败次数较多，请稍后再试' },
+  /** The hard lock after sustained failures; the answer carries Retry-After, an admin can unlock. */
   ACCOUNT_LOCKED: { status: 423, message: '登录失败次数过多，账号已临时锁定' },
   ACCOUNT_INACTIVE: { status: 403, message: '账号已停用（调离、退休或禁用），不能登录' },
   PASSWORD_CHANGE_REQUIRED: { status: 403, message: '请先修改临时密码' },

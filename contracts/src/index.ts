@@ -1,3 +1,5 @@
+// First: decides how zod parses before any schema below is built (see zod-setup.ts).
+import './zod-setup';
 export * from './errors';
 export * from './roles';
 export * from './directory';

@@ -202,6 +202,9 @@ test('phone: transfer to the police with five documents, the police sign the rec
   await receipt.click();
   await seen(page.locator('.case__state', { hasText: '已受理待决定' })).waitFor();
   await seen(page.locator('.filing', { hasText: '已签收' })).waitFor();
+  // Taro's router hides the page left behind when its leave animation ends (a timer that a quick
+  // "back" does not cancel, leaving that page blank): a person never taps back that fast, so wait for it.
+  await page.locator('.taro_page.taro_page_shade[id^="/pages/notices/index"]').waitFor({ state: 'attached' });
   await page.goBack();
   await seen(page.locator('.notice', { hasText: '签收（回执）' })).waitFor();
   await expect(seen(page.locator('.notices-unread')).textContent()).resolves.toBe(String(unreadBefore - 1));

@@ -60,8 +60,15 @@ export async function startPlatform(): Promise<Platform> {
   };
 }
 
+export interface Browser {
+  context: BrowserContext;
+  /** Everything the Content-Security-Policy blocked or reported, on any page of this context. */
+  cspViolations: string[];
+  close: () => Promise<void>;
+}
+
 /** Debian's Chromium, headless, with a fresh profile and no background traffic. */
-export async function openBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function openBrowser(): Promise<Browser> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'lfxj-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -70,8 +77,24 @@ export async function openBrowser(): Promise<{ context: BrowserContext; close: (
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
+  // The apps must run under their CSP: every violation (the page's event, or Chromium's console
+  // report of a blocked script, style, eval or connection) fails the test that caused it.
+  const cspViolations: string[] = [];
+  await context.exposeBinding('__reportCspViolation', ({ page }, text: string) => {
+    cspViolations.push(`${page?.url() ?? ''}: ${text}`);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const report = (window as unknown as { __reportCspViolation: (text: string) => void }).__reportCspViolation;
+      void report(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+  context.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(`${message.location().url}: ${message.text()}`);
+  });
   return {
     context,
+    cspViolations,
     close: async () => {
       await context.close();
       fs.rmSync(profile, { recursive: true, force: true });
@@ -155,11 +178,15 @@ export class ApiClient {
  * Read `run.platform` and `run.browser` inside tests (they are set once `beforeAll` has run).
  */
 export function usePlatformAndBrowser() {
-  const run = {} as { platform: Platform; browser: { context: BrowserContext; close: () => Promise<void> } };
+  const run = {} as { platform: Platform; browser: Browser };
   beforeAll(async () => {
     run.platform = await startPlatform();
     run.browser = await openBrowser();
     fs.mkdirSync(ARTIFACTS, { recursive: true });
+  });
+  afterEach(() => {
+    const violations = run.browser?.cspViolations.splice(0) ?? [];
+    if (violations.length) throw new Error(`Content-Security-Policy 违规：\n${violations.join('\n')}`);
   });
   afterAll(async () => {
     await run.browser?.close();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zhCN } from 'zod/v4/locales';
 import type { FieldProblem } from '@lfxj/contracts';
 
 type Def = z.core.$ZodTypeDef & { innerType?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; in?: z.ZodType };
@@ -17,13 +18,20 @@ function schemaAt(schema: z.ZodType | undefined, path: PropertyKey[]): z.ZodType
   return current;
 }
 
+/** One wrapper (optional, default, pipe …) off; the schema itself when there is none. */
+function unwrapOnce(schema: z.ZodType): z.ZodType {
+  const def = schema._zod.def as Def;
+  if (def.innerType && ['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch'].includes(def.type)) return def.innerType;
+  if (def.type === 'pipe' && def.in) return def.in;
+  return schema;
+}
+
 function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
   let current = schema;
   for (let i = 0; i < 5 && current; i++) {
-    const def = current._zod.def as Def;
-    if (def.innerType && ['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch'].includes(def.type)) current = def.innerType;
-    else if (def.type === 'pipe' && def.in) current = def.in;
-    else break;
+    const next = unwrapOnce(current);
+    if (next === current) break;
+    current = next;
   }
   return current;
 }
@@ -31,7 +39,8 @@ function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
 function labelOf(root: z.ZodType, path: PropertyKey[]): string | undefined {
   for (let s: z.ZodType | undefined = schemaAt(root, path); s; ) {
     if (s.description) return s.description;
-    const next = unwrap(s);
+    // Step by step: a label can sit on any wrapper (e.g. on the pipe of a whole number, under optional).
+    const next = unwrapOnce(s);
     if (next === s) break;
     s = next;
   }
@@ -39,16 +48,20 @@ function labelOf(root: z.ZodType, path: PropertyKey[]): string | undefined {
   return path.length > 1 && typeof path[path.length - 1] === 'number' ? labelOf(root, path.slice(0, -1)) : undefined;
 }
 
-const hasChinese = (s: string) => /[\u4e00-\u9fff]/.test(s);
 const TYPE_NAMES: Record<string, string> = {
   string: '文本', number: '数字', int: '整数', boolean: '布尔值', array: '数组', object: '对象', date: '日期',
 };
+/** zod's own Chinese messages, for the rare issue kinds mapped below only generically. */
+const zodChinese = zhCN().localeError;
+// Any other zod parse in the process (not through parseCollecting) also speaks Chinese.
+z.config(zhCN());
 
-function problem(issue: z.core.$ZodIssue): string {
-  if (hasChinese(issue.message)) return issue.message;
+/** Chinese for a zod issue; the field's label is put in front by the caller. */
+function problem(issue: z.core.$ZodRawIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? '为必填项' : `类型不正确，应为${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+      // Raw issues carry the input: a missing field and a field of the wrong type read differently.
+      return issue.input === undefined ? '为必填项' : `类型不正确，应为${TYPE_NAMES[issue.expected] ?? '其他类型'}`;
     case 'too_small':
       if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? '不能为空' : `长度不能少于 ${issue.minimum} 个字符`;
       if (issue.origin === 'array') return `至少需要 ${issue.minimum} 项`;
@@ -63,15 +76,27 @@ function problem(issue: z.core.$ZodIssue): string {
       return '格式不正确';
     case 'unrecognized_keys':
       return '是不允许的字段';
-    default:
+    case 'invalid_union':
+    case 'custom':
       return '取值无效';
+    default: {
+      const text = zodChinese(issue);
+      const message = typeof text === 'string' ? text : text?.message;
+      return message && /[\u4e00-\u9fff]/.test(message) ? message : '取值无效';
+    }
   }
 }
+
+/**
+ * The per-parse error map: it ranks below a message the schema itself gives (those are written
+ * in Chinese in the contract) and above zod's English defaults, so no English reaches a user.
+ */
+const chinese: z.core.$ZodErrorMap = (issue) => problem(issue);
 
 /** Parse without throwing, so that problems in params, query and body can be reported together. */
 export function parseCollecting<T extends z.ZodType>(schema: T, value: unknown, where: string):
   { ok: true; data: z.output<T> } | { ok: false; problems: FieldProblem[] } {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: chinese });
   if (result.success) return { ok: true, data: result.data };
   const fields: FieldProblem[] = [];
   for (const issue of result.error.issues) {
@@ -79,7 +104,7 @@ export function parseCollecting<T extends z.ZodType>(schema: T, value: unknown, 
     for (const path of paths) {
       const field = path.length ? path.map(String).join('.') : where;
       const label = issue.code === 'unrecognized_keys' ? '' : labelOf(schema, path) ?? '';
-      fields.push({ field, message: `${label ? `${label}（${field}）` : `字段 ${field} `}${problem(issue)}` });
+      fields.push({ field, message: `${label ? `${label}（${field}）` : `字段 ${field} `}${issue.message}` });
     }
   }
   return { ok: false, problems: fields };

@@ -1,9 +1,12 @@
 import * as os from 'os';
 import * as path from 'path';
+import { parseProxyEntry } from '../common/client-ip';
 
 /** Everything configurable, read from the environment with safe local defaults. */
 export interface AppConfig {
   env: string;
+  /** A developer's machine or a test run: the only places without the production guards. */
+  local: boolean;
   port: number;
   db: {
     type: 'sqlite' | 'mysql';
@@ -14,8 +17,28 @@ export interface AppConfig {
   accessTtlMinutes: number;
   refreshTtlHours: number;
   idleMinutes: number;
-  lockThreshold: number;
-  lockMinutes: number;
+  /**
+   * Login failures (等保 GB/T 22239-2019 8.1.4.1 b, 登录失败处理): counted per account name, known or
+   * not, and per client address; growing delays, then a hard lock of the account name.
+   */
+  loginThrottle: {
+    /** Failures of one account name before delays start. */
+    freeFailures: number;
+    /** Failures from one client address before delays start (an office's NAT address is shared). */
+    freeFailuresPerAddress: number;
+    /** The first delay; it doubles with each further failure, up to maxDelaySeconds. */
+    delaySeconds: number;
+    maxDelaySeconds: number;
+    /** Failures of an account name are counted within this window, from its first failure. */
+    windowMinutes: number;
+    /** The same for a client address. */
+    addressWindowMinutes: number;
+    /** Failures of one account name within the window that lock it (the holder is told by SMS). */
+    lockThreshold: number;
+    lockMinutes: number;
+  };
+  /** Load balancers and reverse proxies whose X-Forwarded-For hops are believed (addresses or CIDR). */
+  trustedProxies: string[];
   tempPasswordHours: number;
   passwordHistory: number;
   passwordMinLength: number;
@@ -100,14 +123,29 @@ export function jobSchedules(env: NodeJS.ProcessEnv = process.env): { scan: stri
     seal: everySeconds(seal > 0 ? seal : 5),
   };
 }
+/** NODE_ENV values of a developer's machine and of test runs; every other value is a deployment. */
+export const LOCAL_ENVS = ['local', 'development', 'test', 'unittest'];
+const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
+
+const proxies = (value: string | undefined): string[] => {
+  if (value === undefined || !value.trim()) return [];
+  return value.split(',').map((entry) => {
+    if (!parseProxyEntry(entry)) throw new Error(`TRUSTED_PROXIES 中的“${entry.trim()}”不是 IP 地址或网段（CIDR），例如 10.0.0.0/8`);
+    return entry.trim();
+  });
+};
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const nodeEnv = env.NODE_ENV || 'local';
-  const production = nodeEnv === 'production';
+  const given = (env.NODE_ENV ?? '').trim().toLowerCase();
+  // No NODE_ENV: `npm start` on a developer's machine, unless it listens beyond loopback.
+  const local = given ? LOCAL_ENVS.includes(given) : LOOPBACK_HOSTS.includes(env.HOST || '127.0.0.1');
+  const nodeEnv = given || (local ? 'local' : 'production');
+  const production = !local;
   const dbType = (env.DB_TYPE || 'sqlite').toLowerCase();
   if (dbType !== 'sqlite' && dbType !== 'mysql') throw new Error(`DB_TYPE 只能是 sqlite 或 mysql，当前为 ${dbType}`);
   const config: AppConfig = {
     env: nodeEnv,
+    local,
     port: num(env.PORT, 7001),
     db: {
       type: dbType,
@@ -122,8 +160,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     accessTtlMinutes: num(env.ACCESS_TTL_MINUTES, 15),
     refreshTtlHours: num(env.REFRESH_TTL_HOURS, 12),
     idleMinutes: num(env.IDLE_MINUTES, 30),
-    lockThreshold: num(env.LOCK_THRESHOLD, 5),
-    lockMinutes: num(env.LOCK_MINUTES, 15),
+    loginThrottle: {
+      freeFailures: num(env.LOGIN_FREE_FAILURES, 3),
+      freeFailuresPerAddress: num(env.LOGIN_FREE_FAILURES_PER_ADDRESS, 20),
+      delaySeconds: Math.max(1, num(env.LOGIN_DELAY_SECONDS, 2)),
+      maxDelaySeconds: num(env.LOGIN_DELAY_MAX_SECONDS, 900),
+      windowMinutes: num(env.LOGIN_WINDOW_MINUTES, 1440),
+      addressWindowMinutes: num(env.LOGIN_ADDRESS_WINDOW_MINUTES, 60),
+      lockThreshold: num(env.LOCK_THRESHOLD, 15),
+      lockMinutes: num(env.LOCK_MINUTES, 60),
+    },
+    trustedProxies: proxies(env.TRUSTED_PROXIES),
     tempPasswordHours: num(env.TEMP_PASSWORD_HOURS, 72),
     passwordHistory: num(env.PASSWORD_HISTORY, 5),
     passwordMinLength: Math.max(8, num(env.PASSWORD_MIN_LENGTH, 8)),
@@ -186,9 +233,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!/^[\w.:@-]+$/.test(config.instanceId)) throw new Error(`INSTANCE_ID 只能包含字母、数字和 . : @ - _：${config.instanceId}`);
   if (!(config.sms.claimSeconds >= 2)) throw new Error(`SMS_CLAIM_SECONDS 至少为 2 秒，当前为 ${config.sms.claimSeconds}`);
   jobSchedules(env);
-  // 等保: a production deployment must never run on a secret that is published in the repo.
+  const throttle = config.loginThrottle;
+  if (throttle.lockThreshold <= throttle.freeFailures) {
+    throw new Error(`LOCK_THRESHOLD（${throttle.lockThreshold}）必须大于 LOGIN_FREE_FAILURES（${throttle.freeFailures}）：先延迟，持续失败才锁定`);
+  }
+  if (throttle.maxDelaySeconds < throttle.delaySeconds) throw new Error('LOGIN_DELAY_MAX_SECONDS 不能小于 LOGIN_DELAY_SECONDS');
+  // 等保: a deployment (anything but a developer's machine or a test run) never runs on a secret
+  // published in the repo, nor with demo accounts whose passwords went to a console.
   if (production && (config.jwtSecret === DEFAULT_JWT_SECRET || config.jwtSecret.length < 32)) {
-    throw new Error('生产环境必须通过 JWT_SECRET 设置至少 32 位的随机密钥，拒绝使用默认密钥启动');
+    throw new Error(`非本地环境（NODE_ENV=${nodeEnv}）必须通过 JWT_SECRET 设置至少 32 位的随机密钥，拒绝使用默认密钥启动`);
+  }
+  if (production && config.seedDemoAccounts) {
+    throw new Error(`非本地环境（NODE_ENV=${nodeEnv}）不得创建演示账号：请去掉 SEED_DEMO_ACCOUNTS`);
   }
   return config;
 }

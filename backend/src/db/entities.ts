@@ -1,6 +1,6 @@
 import { Region, RegionName, Organisation, OrgName, OrgSuccession, RegionRouting } from '../modules/directory/entities';
 import { User, UserRole, PasswordHistory, OrgContact, UserHandover } from '../modules/users/entities';
-import { UserSession, RefreshToken } from '../modules/auth/entities';
+import { UserSession, RefreshToken, LoginThrottle } from '../modules/auth/entities';
 import { LegalOrgan, Regulation, RegulationIssuer, RegulationArticle } from '../modules/regulations/entities';
 import { AuditLog } from '../modules/audit/entities';
 import { Lease } from '../modules/platform/entities';
@@ -13,7 +13,7 @@ import { Reminder, ReminderLog, SmsPreference, SmsDelivery } from '../modules/re
 export const ENTITIES = [
   Region, RegionName, Organisation, OrgName, OrgSuccession, RegionRouting,
   User, UserRole, PasswordHistory, OrgContact, UserHandover,
-  UserSession, RefreshToken,
+  UserSession, RefreshToken, LoginThrottle,
   LegalOrgan, Regulation, RegulationIssuer, RegulationArticle,
   AuditLog, Lease,
   DeadlineRule, CalendarOverrideRow, CalendarYear,

@@ -1,3 +1,4 @@
+import { escape } from 'mysql2';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/env';
 import { dataSourceOptions } from './options';
@@ -25,6 +26,30 @@ export async function showCreateTriggers(ds: DataSource): Promise<string[]> {
   return out;
 }
 
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+/** A stored instant as MySQL reads it back: UTC, milliseconds. */
+const sqlInstant = (d: Date) =>
+  `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
+const sqlValue = (v: unknown) => (v instanceof Date ? `'${sqlInstant(v)}'` : escape(v as Parameters<typeof escape>[0]));
+
+/**
+ * The rows migrations write (reference data such as the default deadline rules), as INSERT
+ * statements in key order: a database loaded from the DDL file must hold them too, since it
+ * records those migrations as applied and the app will not run them again.
+ */
+export async function showReferenceRows(ds: DataSource): Promise<string[]> {
+  const tables: Array<Record<string, string>> = await ds.query('SHOW TABLES');
+  const out: string[] = [];
+  for (const table of tables.map((row) => Object.values(row)[0]).filter((name) => name !== 'migrations').sort()) {
+    const rows: Array<Record<string, unknown>> = await ds.query(`SELECT * FROM \`${table}\` ORDER BY 1`);
+    for (const row of rows) {
+      const columns = Object.keys(row).map((c) => `\`${c}\``).join(', ');
+      out.push(`INSERT INTO \`${table}\` (${columns}) VALUES (${Object.values(row).map(sqlValue).join(', ')});`);
+    }
+  }
+  return out;
+}
+
 /** Build the schema with the migrations in a fresh MySQL database and return it as DDL text. */
 export async function migratedSchemaDdl(cfg: AppConfig, database: string): Promise<string> {
   const admin = new DataSource({ type: 'mysql', host: cfg.db.host, port: cfg.db.port, username: cfg.db.user, password: cfg.db.password });
@@ -36,6 +61,7 @@ export async function migratedSchemaDdl(cfg: AppConfig, database: string): Promi
     await ds.runMigrations({ transaction: 'each' });
     const tables = await showCreateTables(ds);
     const triggers = await showCreateTriggers(ds);
+    const rows = await showReferenceRows(ds);
     const applied: Array<{ timestamp: string; name: string }> = await ds.query('SELECT timestamp, name FROM migrations ORDER BY id');
     return [
       '-- 两法衔接平台 MySQL 8 / MariaDB 10.11 schema.',
@@ -48,6 +74,9 @@ export async function migratedSchemaDdl(cfg: AppConfig, database: string): Promi
       'DELIMITER ;;',
       ...triggers.map((t) => `${t};;`),
       'DELIMITER ;',
+      '',
+      '-- Reference data the migrations ship (e.g. the default deadline rules).',
+      ...rows,
       '',
       ...applied.map((m) => `INSERT INTO \`migrations\` (\`timestamp\`, \`name\`) VALUES (${m.timestamp}, '${m.name}');`),
       '',

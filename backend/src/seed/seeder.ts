@@ -9,7 +9,6 @@ import { LegalOrgan, Regulation } from '../modules/regulations/entities';
 import { User, UserRole } from '../modules/users/entities';
 import { AuthService } from '../modules/auth/auth.service';
 import { RegulationsService } from '../modules/regulations/regulations.service';
-import { DeadlinesService } from '../modules/deadlines/deadlines.service';
 
 export const SEED_DIR = path.resolve(__dirname, '../../../sql/seed');
 
@@ -52,13 +51,11 @@ export class Seeder {
   @Inject() private db: Db;
   @Inject() private auth: AuthService;
   @Inject() private regulations: RegulationsService;
-  @Inject() private deadlines: DeadlinesService;
   @Logger() private logger: ILogger;
 
   async run(opts: { demoAccounts: boolean; print: boolean }): Promise<Array<{ username: string; password: string }>> {
     const created = await this.db.transaction(async (em) => {
       await this.directory(em, read<DirectorySeed>('directory.json'));
-      await this.deadlines.seed(em);
       await this.library(em, read<Array<{ name: string; kind: OrganKind }>>('legal-organs.json'), read<RegulationSeed[]>('regulations.json'));
       return opts.demoAccounts ? this.demoAccounts(em) : [];
     });
@@ -152,7 +149,7 @@ export class Seeder {
       const user = await em.save(em.create(User, {
         username: a.username, displayName: a.displayName, orgId: org.id, phone: `1390000${String(++n).padStart(4, '0')}`,
         status: 'active', passwordHash: await this.auth.hashPassword(password), mustChangePassword: true,
-        tempPasswordExpiresAt: this.auth.temporaryPasswordExpiry(), passwordChangedAt: new Date(), failedLoginCount: 0,
+        tempPasswordExpiresAt: this.auth.temporaryPasswordExpiry(), passwordChangedAt: new Date(),
       }));
       await em.insert(UserRole, a.roles.map((role) => ({ userId: user.id, role })));
       created.push({ username: a.username, password });

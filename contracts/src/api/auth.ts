@@ -43,8 +43,10 @@ export const authApi = {
     body: z.strictObject({ oldPassword: password('原密码'), newPassword: password('新密码') }),
     response: tokenPair,
   }),
+  // Behind the temporary-password gate like every other call: the login answer already tells the
+  // client who is logged in and that the password must change; the phone number waits for that.
   me: route({
-    method: 'get', path: '/auth/me', tag: '认证', summary: '当前用户', auth: 'any', allowWithTempPassword: true,
+    method: 'get', path: '/auth/me', tag: '认证', summary: '当前用户（须先修改临时密码）', auth: 'any',
     response: sessionUser.extend({ mustChangePassword: z.boolean(), phoneMasked: z.string().nullable() }),
   }),
 };

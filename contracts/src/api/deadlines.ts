@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { route, text, optText, id, date, okResponse } from './route';
+import { route, text, optText, id, date, okResponse, wholeNumber } from './route';
 import { DEADLINE_RULES } from '../process';
 
 const RULE_KEYS = DEADLINE_RULES.map((r) => r.key) as [string, ...string[]];
@@ -50,7 +50,7 @@ export const deadlinesApi = {
   }),
   overrides: route({
     method: 'get', path: '/calendar/overrides', tag: '期限规则', summary: '节假日调整（管理员维护）', auth: 'any',
-    query: z.strictObject({ year: z.coerce.number().int().min(2000).max(2100).describe('年份').optional() }),
+    query: z.strictObject({ year: wholeNumber('年份', 2000, 2100).optional() }),
     response: z.object({ coveredThroughYear: z.number().int(), extraCoveredYears: z.array(z.number().int()), items: z.array(overrideView) }),
   }),
   addOverride: route({
@@ -65,7 +65,7 @@ export const deadlinesApi = {
   coverYear: route({
     method: 'put', path: '/calendar/years/:id', tag: '期限规则',
     summary: '确认某年的节假日安排已完整录入（此后该年的期限不再标记为待核）', auth: ADMINS,
-    params: z.strictObject({ id: z.coerce.number().int().min(2000).max(2100).describe('年份') }),
+    params: z.strictObject({ id: wholeNumber('年份', 2000, 2100) }),
     body: z.strictObject({ note: text('说明', 200) }),
     response: okResponse,
   }),

@@ -38,7 +38,15 @@ export const API_PREFIX = '/api/v1';
 /* Field helpers: every field carries its Chinese label so errors can name it. */
 export const text = (label: string, max = 200) => z.string().trim().min(1).max(max).describe(label);
 export const optText = (label: string, max = 200) => text(label, max).optional();
-export const id = (label: string) => z.coerce.number().int().positive().max(2_147_483_647).describe(label);
+/**
+ * A whole number in a path or query string, written plainly: digits only, no sign, leading zero,
+ * decimal point, exponent or hex. `Number()` / `z.coerce` read `3.0`, `+3`, `03`, `3e0`, `0x3` and
+ * ` 3` as 3, which lets one record have many URLs (and slip past checks keyed on the text).
+ */
+export const wholeNumber = (label: string, min: number, max: number) =>
+  z.string().regex(min > 0 ? /^[1-9]\d{0,9}$/ : /^(0|[1-9]\d{0,9})$/, { message: min > 0 ? '应为正整数' : '应为非负整数' })
+    .transform(Number).pipe(z.number().int().min(min).max(max)).describe(label);
+export const id = (label: string) => wholeNumber(label, 1, 2_147_483_647);
 export const bodyId = (label: string) => z.number().int().positive().max(2_147_483_647).describe(label);
 export const date = (label: string) =>
   z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: '格式应为 YYYY-MM-DD' })
@@ -49,8 +57,8 @@ export const phone = () => z.string().regex(/^1\d{10}$/, { message: '应为 11 �
 export const idParams = z.strictObject({ id: id('编号') });
 
 export const pageQuery = {
-  page: z.coerce.number().int().min(1).max(100_000).default(1).describe('页码'),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20).describe('每页条数'),
+  page: wholeNumber('页码', 1, 100_000).default(1).describe('页码'),
+  pageSize: wholeNumber('每页条数', 1, 100).default(20).describe('每页条数'),
 };
 
 export interface Page<T> {

@@ -2,11 +2,14 @@ import { Controller, Inject } from '@midwayjs/core';
 import type { Context } from '@midwayjs/koa';
 import { API, maskPhone } from '@lfxj/contracts';
 import { Endpoint, type Call } from '../../common/endpoint';
+import { AppError } from '../../common/app-error';
 import { AuthService } from './auth.service';
 import { DirectoryService } from '../directory/directory.service';
 import { User } from '../users/entities';
 
 const api = API.auth;
+/** Decided once per request by the request middleware (trusted proxies), like the audit row's address. */
+const clientIp = (ctx: Context): string | null => (ctx.state.clientIp as string | null | undefined) ?? null;
 
 @Controller('/')
 export class AuthController {
@@ -16,7 +19,14 @@ export class AuthController {
 
   @Endpoint(api.login)
   async login({ input, em, ctx, audit }: Call<typeof api.login>) {
-    return this.auth.login(em, input.body.username, input.body.password, ctx.ip ?? null, audit);
+    try {
+      return await this.auth.login(em, input.body.username, input.body.password, clientIp(ctx), audit);
+    } catch (err) {
+      // Delays (429) and the hard lock (423) say when to try again (RFC 9110 Retry-After).
+      const seconds = err instanceof AppError ? err.details.retryAfterSeconds : undefined;
+      if (typeof seconds === 'number') ctx.set('Retry-After', String(seconds));
+      throw err;
+    }
   }
 
   @Endpoint(api.refresh)
@@ -36,7 +46,7 @@ export class AuthController {
   async changePassword({ input, user, em, ctx, audit }: Call<typeof api.changePassword>) {
     audit.targetType = 'user';
     audit.targetId = user.id;
-    return this.auth.changePassword(em, user, input.body.oldPassword, input.body.newPassword, ctx.ip ?? null);
+    return this.auth.changePassword(em, user, input.body.oldPassword, input.body.newPassword, clientIp(ctx));
   }
 
   @Endpoint(api.me)

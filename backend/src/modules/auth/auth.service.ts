@@ -1,4 +1,4 @@
-import { Provide, Scope, ScopeEnum, Inject, Config } from '@midwayjs/core';
+import { Provide, Scope, ScopeEnum, Inject, Config, ILogger, Logger } from '@midwayjs/core';
 import { JwtService } from '@midwayjs/jwt';
 import type { Context } from '@midwayjs/koa';
 import * as bcrypt from 'bcryptjs';
@@ -7,11 +7,13 @@ import { In, IsNull, type EntityManager } from 'typeorm';
 import { passwordProblems, type Role, type TokenPair } from '@lfxj/contracts';
 import type { AppConfig } from '../../config/env';
 import { AppError } from '../../common/app-error';
-import { Clock, MINUTE, HOUR } from '../../common/clock';
+import { Clock, MINUTE, HOUR, shanghaiMinute } from '../../common/clock';
 import { Db } from '../../common/db';
 import { User, UserRole, PasswordHistory } from '../users/entities';
 import { UserSession, RefreshToken } from './entities';
 import { DirectoryService } from '../directory/directory.service';
+import { SmsService } from '../sms/sms.service';
+import { LoginThrottleService, accountKeyName } from './login-throttle';
 import type { AuditNote } from '../../common/endpoint';
 
 export interface AuthUser {
@@ -36,6 +38,9 @@ export class AuthService {
   @Inject() private clock: Clock;
   @Inject() private db: Db;
   @Inject() private directory: DirectoryService;
+  @Inject() private sms: SmsService;
+  @Inject() readonly throttle: LoginThrottleService;
+  @Logger() private logger: ILogger;
   private dummyHash?: string;
 
   hashPassword(password: string): Promise<string> {
@@ -59,38 +64,51 @@ export class AuthService {
     return new Date(this.clock.now().getTime() + this.cfg.tempPasswordHours * HOUR);
   }
 
+  /**
+   * Log in. Every failure answers alike for known and unknown account names: the counts live in
+   * login_throttle keyed by the name typed, an unknown name costs the same bcrypt comparison as a
+   * known one, and delays or the hard lock are checked before the password (see LoginThrottleService).
+   */
   async login(em: EntityManager, username: string, password: string, clientIp: string | null, audit: AuditNote): Promise<TokenPair> {
     const now = this.clock.now();
-    const user = await em.findOne(User, { where: { username } });
+    const name = accountKeyName(username);
+    const found = await em.findOne(User, { where: { username } });
+    // Only the exact name (any case) is the account: a collation's accent folding is not.
+    const user = found && found.username.toLowerCase() === name ? found : null;
     audit.actor = { id: user?.id ?? null, username, orgId: user?.orgId ?? null };
-    if (!user) {
-      // Same work as for a real account, so timing does not reveal which accounts exist.
-      this.dummyHash ??= await bcrypt.hash('not-a-password', this.cfg.bcryptRounds);
-      await bcrypt.compare(password, this.dummyHash);
-      throw new AppError('INVALID_CREDENTIALS');
-    }
-    if (user.lockedUntil && user.lockedUntil > now) throw this.lockedError(user.lockedUntil);
-    if (!(await bcrypt.compare(password, user.passwordHash))) {
-      const failures = user.failedLoginCount + 1;
-      if (failures >= this.cfg.lockThreshold) {
-        const lockedUntil = new Date(now.getTime() + this.cfg.lockMinutes * MINUTE);
-        await em.update(User, { id: user.id }, { failedLoginCount: 0, lockedUntil });
-        throw this.lockedError(lockedUntil).committing();
-      }
-      await em.update(User, { id: user.id }, { failedLoginCount: failures });
-      throw new AppError('INVALID_CREDENTIALS', `用户名或密码错误，再失败 ${this.cfg.lockThreshold - failures} 次账号将被锁定 ${this.cfg.lockMinutes} 分钟`).committing();
+    const rows = await this.throttle.begin(em, name, clientIp, now);
+    this.throttle.assertAllowed(rows, now);
+    this.dummyHash ??= await bcrypt.hash('not-a-password', this.cfg.bcryptRounds);
+    const matches = await bcrypt.compare(password, user?.passwordHash ?? this.dummyHash);
+    if (!user || !matches) {
+      const outcome = await this.throttle.recordFailure(em, rows, clientIp, now);
+      if (outcome.tellHolder && user) this.tellHolderOfLock(em, user, outcome.tellHolder);
+      throw outcome.error.committing();
     }
     if (user.status !== 'active') throw new AppError('ACCOUNT_INACTIVE');
     if (user.mustChangePassword && user.tempPasswordExpiresAt && user.tempPasswordExpiresAt <= now) {
       throw new AppError('TEMP_PASSWORD_EXPIRED');
     }
-    await em.update(User, { id: user.id }, { failedLoginCount: 0, lockedUntil: null, lastLoginAt: now });
+    await this.throttle.succeeded(em, name);
+    await em.update(User, { id: user.id }, { lastLoginAt: now });
     return this.startSession(em, user, clientIp);
   }
 
-  private lockedError(until: Date): AppError {
-    const minutes = Math.max(1, Math.ceil((until.getTime() - this.clock.now().getTime()) / MINUTE));
-    return new AppError('ACCOUNT_LOCKED', `登录失败次数过多，账号已锁定，请 ${minutes} 分钟后再试`, { lockedUntil: until.toISOString() });
+  /**
+   * 等保: the holder learns that their account was locked (once per episode). The message is
+   * queued right after the lock commits, in a transaction of its own that the answer does not
+   * wait for: an SMS provider's latency must not make a known name answer slower than an unknown one.
+   */
+  private tellHolderOfLock(em: EntityManager, user: User, lock: { lockedUntil: Date; episode: Date }): void {
+    if (!user.phone || user.status !== 'active') return;
+    const phone = user.phone;
+    this.db.afterCommit(em, () => {
+      void this.db.transaction((tx) => this.sms.queueAccountMessage(tx, {
+        userId: user.id, orgId: user.orgId, phone, dedupeKey: `login-lock:${user.id}:${lock.episode.toISOString()}`,
+        params: { username: user.username, until: shanghaiMinute(lock.lockedUntil) },
+        render: (p) => `您的两法衔接平台账号 ${p.username} 登录失败次数过多，已锁定至 ${p.until}。如非本人操作，请立即联系单位管理员。`,
+      })).catch((err: Error) => this.logger.warn('账号锁定短信未能写入发送队列：%s', err.message));
+    });
   }
 
   async startSession(em: EntityManager, user: User, clientIp: string | null): Promise<TokenPair> {
@@ -187,12 +205,14 @@ export class AuthService {
     const now = this.clock.now();
     Object.assign(user, {
       passwordHash: hash, mustChangePassword: opts.temporary, passwordChangedAt: now,
-      tempPasswordExpiresAt: opts.temporary ? this.temporaryPasswordExpiry() : null, failedLoginCount: 0, lockedUntil: null,
+      tempPasswordExpiresAt: opts.temporary ? this.temporaryPasswordExpiry() : null,
     });
     await em.update(User, { id: user.id }, {
       passwordHash: user.passwordHash, mustChangePassword: user.mustChangePassword, passwordChangedAt: now,
-      tempPasswordExpiresAt: user.tempPasswordExpiresAt, failedLoginCount: 0, lockedUntil: null,
+      tempPasswordExpiresAt: user.tempPasswordExpiresAt,
     });
+    // A new password (an admin's reset, or the holder's change) ends any lock on the account.
+    await this.throttle.clear(em, user.username);
     if (!opts.temporary) {
       await em.insert(PasswordHistory, { userId: user.id, passwordHash: hash });
       const keep = await em.find(PasswordHistory, { where: { userId: user.id }, order: { id: 'DESC' }, take: this.cfg.passwordHistory });

@@ -1,5 +1,5 @@
 import { Entity, PrimaryGeneratedColumn, Column, PrimaryColumn } from 'typeorm';
-import { CreatedAt, Instant } from '../../db/columns';
+import { CreatedAt, UpdatedAt, Instant } from '../../db/columns';
 
 /** A login session; ends on logout, password change, idleness or reuse of a rotated refresh token. */
 @Entity('user_session')
@@ -23,4 +23,29 @@ export class RefreshToken {
   @Instant('expires_at') expiresAt: Date;
   @Instant('used_at', { nullable: true }) usedAt: Date | null;
   @CreatedAt() createdAt: Date;
+}
+
+export type ThrottleScope = 'account' | 'address';
+
+/**
+ * Login failures, one row per account name as typed (known or not) or per client address; the
+ * key is a SHA-256 of scope and subject, so names typed by mistake (often passwords) are not kept.
+ * See LoginThrottleService.
+ */
+@Entity('login_throttle')
+export class LoginThrottle {
+  @PrimaryColumn({ name: 'key_hash', type: 'varchar', length: 64 }) keyHash: string;
+  @Column({ type: 'varchar', length: 8 }) scope: ThrottleScope;
+  /** Failures in the current window (episode). */
+  @Column({ type: 'int', default: 0 }) failures: number;
+  @Instant('window_started_at') windowStartedAt: Date;
+  @Instant('last_failed_at') lastFailedAt: Date;
+  /** Until then every attempt answers 429 (growing delay). */
+  @Instant('blocked_until', { nullable: true }) blockedUntil: Date | null;
+  /** The hard lock of an account name after sustained failures (423). */
+  @Instant('locked_until', { nullable: true }) lockedUntil: Date | null;
+  /** The account holder was told of the lock in this episode. */
+  @Instant('notified_at', { nullable: true }) notifiedAt: Date | null;
+  @CreatedAt() createdAt: Date;
+  @UpdatedAt() updatedAt: Date;
 }

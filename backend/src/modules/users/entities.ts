@@ -14,8 +14,6 @@ export class User {
   @Column({ name: 'must_change_password', type: 'boolean', default: true }) mustChangePassword: boolean;
   @Instant('temp_password_expires_at', { nullable: true }) tempPasswordExpiresAt: Date | null;
   @Instant('password_changed_at') passwordChangedAt: Date;
-  @Column({ name: 'failed_login_count', type: 'int', default: 0 }) failedLoginCount: number;
-  @Instant('locked_until', { nullable: true }) lockedUntil: Date | null;
   @Instant('last_login_at', { nullable: true }) lastLoginAt: Date | null;
   @VersionColumn() version: number;
   @CreatedAt() createdAt: Date;

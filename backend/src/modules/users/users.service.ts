@@ -2,11 +2,12 @@ import { Provide, Scope, ScopeEnum, Inject } from '@midwayjs/core';
 import { In, type EntityManager } from 'typeorm';
 import type { z } from 'zod';
 import {
-  maskPhone, separationOfDutiesViolated, PLATFORM_ADMIN_ROLES, ROLE_KEYS, ROLES,
+  maskPhone, separationOfDutiesViolated, rolesNotFitting, PLATFORM_ADMIN_ROLES, ROLE_KEYS, ROLE_ORG_KINDS, ROLES,
   type Role, type UserStatus, type userView,
 } from '@lfxj/contracts';
 import { User, UserRole, OrgContact, UserHandover } from './entities';
 import { CaseTask } from '../cases/entities';
+import type { Organisation } from '../directory/entities';
 import { AppError } from '../../common/app-error';
 import { AuthService, type AuthUser } from '../auth/auth.service';
 import { DirectoryService, escapeLike } from '../directory/directory.service';
@@ -62,6 +63,7 @@ export class UsersService {
 
   async views(em: EntityManager, actor: AuthUser, users: User[]): Promise<UserView[]> {
     const roles = await this.auth.usersWithRoles(em, users.map((u) => u.id));
+    const locks = await this.auth.throttle.locksOf(em, users.map((u) => u.username), this.clock.now());
     const orgNames = await this.directory.orgNames(em, [...new Set(users.map((u) => u.orgId))]);
     const managed = await this.managedOrgIds(em, actor);
     return users.map((u) => ({
@@ -70,7 +72,7 @@ export class UsersService {
       // Phone numbers in full only for the admins who manage this person.
       phone: managed === null || managed.includes(u.orgId) ? u.phone : maskPhone(u.phone),
       mustChangePassword: u.mustChangePassword,
-      lockedUntil: u.lockedUntil?.toISOString() ?? null, lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+      lockedUntil: locks.get(u.username)?.toISOString() ?? null, lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
     }));
   }
 
@@ -115,22 +117,39 @@ export class UsersService {
     }
   }
 
+  /**
+   * Roles fit the kind of the person's organisation (ROLE_ORG_KINDS in contracts): an agency's
+   * admin cannot make a police head, platform admin roles exist only in the platform organisation.
+   */
+  private async assertRolesFitOrg(em: EntityManager, roles: Role[], org: Organisation, field: 'roles' | 'orgId'): Promise<void> {
+    const misfits = rolesNotFitting(roles, org.kind);
+    if (!misfits.length) return;
+    const name = (await this.directory.currentOrgName(em, org.id)) || `编号 ${org.id} 的单位`;
+    if (field === 'roles') {
+      const why = misfits.map((r) => `“${ROLES[r]}”只能授予${ROLE_ORG_KINDS[r].join('、')}的人员`).join('；');
+      throw AppError.field('roles', '角色', `${why}，${name}是${org.kind}`, 'RULE_VIOLATION');
+    }
+    throw AppError.field('orgId', '所属单位', `${name}是${org.kind}，该用户的角色不能在此担任：${misfits.map((r) => ROLES[r]).join('、')}（请先调整角色）`, 'RULE_VIOLATION');
+  }
+
   /** A new account gets a temporary password by SMS to its owner; the admin never sees it. */
   async create(em: EntityManager, actor: AuthUser, input: { username: string; displayName: string; orgId: number; phone: string; roles: Role[] }): Promise<User> {
-    await this.directory.getOrg(em, input.orgId, 'orgId', '所属单位');
+    const org = await this.directory.getOrg(em, input.orgId, 'orgId', '所属单位');
     await this.assertManages(em, actor, input.orgId);
     const roles = [...new Set(input.roles)];
     await this.assertRolesChange(actor, [], roles);
+    await this.assertRolesFitOrg(em, roles, org, 'roles');
     if (await em.findOne(User, { where: { username: input.username } })) throw AppError.field('username', '用户名', '已被使用', 'CONFLICT');
     const temporary = this.auth.generateTemporaryPassword();
     const user = em.create(User, {
       username: input.username, displayName: input.displayName, orgId: input.orgId, phone: input.phone, status: 'active',
       passwordHash: await this.auth.hashPassword(temporary), mustChangePassword: true,
-      tempPasswordExpiresAt: this.auth.temporaryPasswordExpiry(), passwordChangedAt: this.clock.now(), failedLoginCount: 0,
-      lockedUntil: null, lastLoginAt: null,
+      tempPasswordExpiresAt: this.auth.temporaryPasswordExpiry(), passwordChangedAt: this.clock.now(), lastLoginAt: null,
     });
     await em.save(user);
     if (roles.length) await em.insert(UserRole, roles.map((role) => ({ userId: user.id, role })));
+    // Failures typed against this name before it existed are not the new holder's.
+    await this.auth.throttle.clear(em, user.username);
     await this.sendTemporaryPassword(em, user, temporary, '已开通');
     return user;
   }
@@ -161,15 +180,17 @@ export class UsersService {
   async unlock(em: EntityManager, actor: AuthUser, id: number): Promise<void> {
     const user = await this.get(em, id);
     await this.assertManages(em, actor, user.orgId);
-    await em.update(User, { id }, { lockedUntil: null, failedLoginCount: 0 });
+    // The account name's login failures, delays and hard lock are cleared (login_throttle).
+    await this.auth.throttle.clear(em, user.username);
   }
 
   async update(em: EntityManager, actor: AuthUser, id: number, input: { displayName?: string; phone?: string; orgId?: number }): Promise<User> {
     const user = await this.get(em, id);
     await this.assertManages(em, actor, user.orgId);
     if (input.orgId !== undefined && input.orgId !== user.orgId) {
-      await this.directory.getOrg(em, input.orgId, 'orgId', '所属单位');
+      const org = await this.directory.getOrg(em, input.orgId, 'orgId', '所属单位');
       await this.assertManages(em, actor, input.orgId);
+      await this.assertRolesFitOrg(em, await this.auth.rolesOf(em, id), org, 'orgId');
     }
     Object.assign(user, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
     await em.save(user);
@@ -182,6 +203,7 @@ export class UsersService {
     await this.assertManages(em, actor, user.orgId);
     const wanted = [...new Set(roles)];
     await this.assertRolesChange(actor, await this.auth.rolesOf(em, id), wanted);
+    await this.assertRolesFitOrg(em, wanted, await this.directory.getOrg(em, user.orgId, 'id', '用户所属单位'), 'roles');
     await em.delete(UserRole, { userId: id });
     if (wanted.length) await em.insert(UserRole, wanted.map((role) => ({ userId: id, role })));
     return user;

@@ -1,10 +1,18 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import Taro, { useLoad } from '@tarojs/taro'
 import { Button, Input, Text, View } from '@tarojs/components'
 
 import { ApiRequestError, PAGES, currentUser, login, mustChangePassword, type LoginResponse } from '../../api'
 import { CASE_WORKER_ROLES } from '../../lib/model'
 import './index.css'
+
+/** Seconds the server asked us to wait after login failures (a delay, 429, or the lock, 423). */
+function waitOf(err: unknown): number {
+  const seconds = err instanceof ApiRequestError ? (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds : undefined
+  return typeof seconds === 'number' && seconds > 0 ? seconds : 0
+}
+
+const waitText = (seconds: number) => (seconds < 60 ? `${seconds} 秒` : `${Math.ceil(seconds / 60)} 分钟`)
 
 /** Where a logged-in user goes: the password page first, then the inbox (case workers only). */
 function nextPage(user: LoginResponse['user'], mustChange: boolean): string | null {
@@ -18,6 +26,16 @@ export default function Login() {
   const [error, setError] = useState('')
   const [loading, setLoading] = useState(false)
   const [session, setSession] = useState<LoginResponse['user'] | null>(null)
+  // After repeated failures the server answers with a wait: the button counts it down.
+  const [waitUntil, setWaitUntil] = useState(0)
+  const [now, setNow] = useState(() => Date.now())
+  const remaining = Math.max(0, Math.ceil((waitUntil - now) / 1000))
+
+  useEffect(() => {
+    if (waitUntil <= Date.now()) return
+    const timer = setInterval(() => setNow(Date.now()), 500)
+    return () => clearInterval(timer)
+  }, [waitUntil])
 
   const go = (user: LoginResponse['user'], mustChange: boolean) => {
     const next = nextPage(user, mustChange)
@@ -33,7 +51,7 @@ export default function Login() {
   })
 
   const submit = async () => {
-    if (loading) return
+    if (loading || remaining > 0) return
     const name = username.trim()
     if (!name) return setError('请输入用户名')
     if (!password) return setError('请输入密码')
@@ -45,6 +63,11 @@ export default function Login() {
       go(body.user, body.mustChangePassword)
     } catch (err) {
       setError(err instanceof ApiRequestError ? err.message : '登录失败，请稍后重试')
+      const wait = waitOf(err)
+      if (wait) {
+        setNow(Date.now())
+        setWaitUntil(Date.now() + wait * 1000)
+      }
     } finally {
       setLoading(false)
     }
@@ -97,10 +120,10 @@ export default function Login() {
           type='primary'
           // H5 renders `disabled="false"` for a false prop, which still greys the button: pass undefined.
           loading={loading || undefined}
-          disabled={loading || undefined}
+          disabled={loading || remaining > 0 || undefined}
           onClick={submit}
         >
-          登录
+          {remaining > 0 ? `请稍候（${waitText(remaining)}）` : '登录'}
         </Button>
 
         <Text className='login__hint'>首次登录须修改临时密码</Text>
