@@ -31,6 +31,8 @@ async function request(method: string, path: string, body?: unknown, bearer = to
   const res = await fetch(`${app.base}/api/v1${path}`, {
     method, headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
+  }).catch((err: Error) => {
+    throw new Error(`${method} ${path}: ${err.message}; the instance said:\n${app.output().slice(-3000)}`, { cause: err });
   });
   return { status: res.status, headers: res.headers, body: await res.json() as Record<string, unknown> };
 }

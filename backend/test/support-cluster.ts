@@ -88,7 +88,7 @@ export async function startCluster(opts: { db?: 'sqlite' | 'mysql' } = {}): Prom
         const org = await em.findOneByOrFail(Organisation, { code: orgCode });
         const user = await em.save(em.create(User, {
           username, displayName: `测试${username}`, orgId: org.id, phone, status: 'active', passwordHash, mustChangePassword: false,
-          tempPasswordExpiresAt: null, passwordChangedAt: new Date(), failedLoginCount: 0,
+          tempPasswordExpiresAt: null, passwordChangedAt: new Date(),
         }));
         if (roles.length) await em.insert(UserRole, roles.map((role) => ({ userId: user.id, role })));
         return user.id;

@@ -44,7 +44,10 @@ export async function spawnApp(env: Record<string, string>, timeoutMs = 60_000):
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
+    out += `\n[实例已退出：code=${code} signal=${signal}]`;
+    resolve();
+  }));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

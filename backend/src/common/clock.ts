@@ -8,9 +8,17 @@ import { Provide, Scope, ScopeEnum } from '@midwayjs/core';
 @Scope(ScopeEnum.Singleton)
 export class Clock {
   private offsetMs = 0;
+  /** Test support: while frozen, time moves only when a test advances it. */
+  private frozenAt: number | null = null;
 
   now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+    return new Date((this.frozenAt ?? Date.now()) + this.offsetMs);
+  }
+
+  /** Test support: stop the platform's clock (at now, or at an instant); `advance` still moves it. */
+  freeze(instant: Date = this.now()): void {
+    this.frozenAt = instant.getTime();
+    this.offsetMs = 0;
   }
 
   /** Test support: move the platform's time forward. */
@@ -20,11 +28,12 @@ export class Clock {
 
   /** Test support: put the platform's time at an instant (it then runs on from there). */
   set(instant: Date): void {
-    this.offsetMs = instant.getTime() - Date.now();
+    this.offsetMs = instant.getTime() - (this.frozenAt ?? Date.now());
   }
 
   reset(): void {
     this.offsetMs = 0;
+    this.frozenAt = null;
   }
 }
 
