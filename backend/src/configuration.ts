@@ -1,4 +1,5 @@
-import { Configuration, App, Inject, ILifeCycle, Config, ILogger, Logger } from '@midwayjs/core';
+import { Configuration, App, Inject, ILifeCycle, Config, ILogger, Logger, HTTP_SERVER_KEY, type IMidwayContainer } from '@midwayjs/core';
+import type { Server } from 'http';
 import * as koa from '@midwayjs/koa';
 import * as typeorm from '@midwayjs/typeorm';
 import * as jwt from '@midwayjs/jwt';
@@ -37,8 +38,19 @@ export class MainConfiguration implements ILifeCycle {
     await this.lease.shutdown();
   }
 
-  async onServerReady() {
+  async onServerReady(container: IMidwayContainer) {
     if (this.app.getEnv() === 'unittest') return;
+    // The framework starts listening without waiting: a port already taken would otherwise leave a
+    // process that looks started and answers nobody. Wait for the socket, and fail loudly.
+    const server = container.get<Server>(HTTP_SERVER_KEY);
+    if (!server.listening) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('listening', () => resolve());
+        server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(err.code === 'EADDRINUSE'
+          ? `端口 ${this.cfg.port} 已被占用（PORT_IN_USE）：请停止占用它的程序，或用 PORT 指定其他端口`
+          : `无法在端口 ${this.cfg.port} 上监听：${err.message}`, { cause: err })));
+      });
+    }
     const base = `http://${process.env.HOST || '127.0.0.1'}:${this.cfg.port}`;
     console.log(`两法衔接平台已启动（数据库：${this.cfg.db.type}）\n  接口 ${base}/api/v1  文档 ${base}/api/v1/openapi.json\n  移动端（H5）${base}/h5/  管理后台 ${base}/admin/`);
   }

@@ -30,14 +30,27 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Start one instance with `env` (the database settings come from the caller) and wait until it listens. */
+/**
+ * Start one instance with `env` (the database settings come from the caller) and wait until it listens.
+ * A free port can be taken by another process before the instance binds it (the instance then
+ * exits saying PORT_IN_USE): try another.
+ */
 export async function spawnApp(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildApp> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnOnce(await freePort(), env, timeoutMs);
+    } catch (err) {
+      if (attempt >= 5 || !/PORT_IN_USE|EADDRINUSE/.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+async function spawnOnce(port: number, env: Record<string, string>, timeoutMs: number): Promise<ChildApp> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lfxj-child-logs-'));
   const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, 'child/app.js')], {
     cwd: path.resolve(__dirname, '..'),
     env: {
-      ...process.env, NODE_ENV: 'test', MIDWAY_SERVER_ENV: 'child', MIDWAY_LOGGER_WRITEABLE_DIR: logDir, LOG_LEVEL: 'warn',
+      ...process.env, MIDWAY_HTTP_PORT: '', NODE_ENV: 'test', MIDWAY_SERVER_ENV: 'child', MIDWAY_LOGGER_WRITEABLE_DIR: logDir, LOG_LEVEL: 'warn',
       HOST: '127.0.0.1', PORT: String(port), SEED_ON_START: 'false', SEED_DEMO_ACCOUNTS: 'false', BCRYPT_ROUNDS: '4', ...env,
     },
     // stdin stays open: when this test process dies, the child sees it close and exits too.
@@ -55,9 +68,11 @@ export async function spawnApp(env: Record<string, string>, timeoutMs = 60_000):
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('CHILD_APP_READY')) {
+      const ready = /CHILD_APP_READY port=(\S*)\n/.exec(out);
+      if (ready) {
         clearTimeout(timer);
-        resolve();
+        if (ready[1] === String(port)) resolve();
+        else reject(new Error(`child app listens on port ${ready[1]}, not ${port}:\n${out}`));
       }
     };
     child.stdout?.on('data', onData);

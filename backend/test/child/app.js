@@ -11,7 +11,8 @@ process.stdin.resume();
 
 Bootstrap.configure({ baseDir: path.resolve(__dirname, '../../src') })
   .run()
-  .then(() => console.log('CHILD_APP_READY'))
+  // The port it really listens on (the framework takes MIDWAY_HTTP_PORT over PORT, if set).
+  .then(() => console.log(`CHILD_APP_READY port=${process.env.MIDWAY_HTTP_PORT}`))
   .catch((err) => {
     console.error('CHILD_APP_FAILED', err && err.stack);
     process.exit(1);
