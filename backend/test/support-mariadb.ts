@@ -25,7 +25,11 @@ export interface PrivateMariadb {
 
 const MARIADBD = fs.existsSync('/usr/sbin/mariadbd') ? '/usr/sbin/mariadbd' : 'mariadbd';
 
-export async function startPrivateMariadb(opts: { timeZone?: string } = {}): Promise<PrivateMariadb> {
+/**
+ * `args` are further server options; a later one overrides an earlier one, so they can change the
+ * defaults below (e.g. `--innodb-buffer-pool-size=128M`, or `--log-bin` with a `--server-id`).
+ */
+export async function startPrivateMariadb(opts: { timeZone?: string; args?: string[] } = {}): Promise<PrivateMariadb> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lfxj-mariadb-'));
   const datadir = path.join(dir, 'data');
   const socket = path.join(dir, 'mysqld.sock');
@@ -38,6 +42,7 @@ export async function startPrivateMariadb(opts: { timeZone?: string } = {}): Pro
       '--no-defaults', '--user=root', `--datadir=${datadir}`, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${socket}`,
       '--skip-log-bin', '--innodb-buffer-pool-size=64M', '--innodb-log-file-size=16M', `--pid-file=${path.join(dir, 'mysqld.pid')}`,
       '--skip-name-resolve', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci', ...(opts.timeZone ? [`--default-time-zone=${opts.timeZone}`] : []),
+      ...(opts.args ?? []),
     ];
     server = spawn(MARIADBD, args, { stdio: 'ignore' });
     const deadline = Date.now() + 30_000;
