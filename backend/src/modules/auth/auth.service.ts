@@ -223,10 +223,11 @@ export class AuthService {
   /**
    * At once (this request's own later reads), and again once `em` commits: a request that read
    * the old rows between the two must not keep them (SessionCache drops reads that raced a forget).
+   * `em` must be a write transaction's (the change is written in it).
    */
   private forget(em: EntityManager, fn: () => void): void {
     fn();
-    if (em.queryRunner?.isTransactionActive) this.db.afterCommit(em, fn);
+    this.db.afterCommit(em, fn);
   }
 
   async changePassword(em: EntityManager, auth: AuthUser, oldPassword: string, newPassword: string, clientIp: string | null): Promise<TokenPair> {
@@ -297,7 +298,7 @@ export class AuthService {
     let session = this.cache.get(sid, now);
     // A remembered session that looks idle is asked about again: another instance may have seen it since.
     if (!session || this.idle(session, now)) session = await this.loadSession(sid, sub, now);
-    else if (String(session.userId) !== sub) throw new AppError('TOKEN_INVALID');
+    else if (String(session.userId) !== sub || session.expiresAt <= now) throw new AppError('TOKEN_INVALID');
     if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
       // Set first, so concurrent requests of this session on this instance touch it once.
       session.lastSeenAt = now;
