@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'crypto';
 import type { TokenPair } from '@lfxj/contracts';
-import { DEFAULT_JWT_SECRET } from '../src/config/env';
+import { DEFAULT_JWT_SECRET, loadConfig } from '../src/config/env';
 import { startApp, bearer, PASSWORD, type TestApp } from './support';
 import { sqlLog, touchesAuthTables, type SqlLog } from './support-sql-log';
 import { caseClient } from './cases.support';
@@ -224,6 +224,13 @@ describe('the cache itself', () => {
     expect(cache.get('a', now)).toBeNull();
     cache.put(cache.mark(), session('a', 7), now);
     expect(cache.get('a', now)).not.toBeNull();
+  });
+
+  test('AUTH_CACHE_SECONDS: a few seconds by default, 0 turns it off, never beyond a minute', () => {
+    expect(loadConfig({}).authCacheSeconds).toBe(5);
+    expect(loadConfig({ AUTH_CACHE_SECONDS: '0' }).authCacheSeconds).toBe(0);
+    expect(() => loadConfig({ AUTH_CACHE_SECONDS: '61' })).toThrow('AUTH_CACHE_SECONDS');
+    expect(() => loadConfig({ AUTH_CACHE_SECONDS: '-1' })).toThrow('AUTH_CACHE_SECONDS');
   });
 
   test('an entry ends with its lifetime on the app clock, or when the clock goes back; 0 keeps nothing', () => {

@@ -307,7 +307,7 @@ export class AuthService {
     }
     return {
       id: session.userId, username: session.username, displayName: session.displayName, orgId: session.orgId,
-      roles: session.roles, sessionId: session.sessionId, mustChangePassword: session.mustChangePassword,
+      roles: [...session.roles], sessionId: session.sessionId, mustChangePassword: session.mustChangePassword,
     };
   }
 
