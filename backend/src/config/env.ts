@@ -18,6 +18,12 @@ export interface AppConfig {
   refreshTtlHours: number;
   idleMinutes: number;
   /**
+   * How long an instance may answer from its own memory who a session is (user, roles, status)
+   * without asking the database; 0 asks on every request. Changes made on this instance take
+   * effect at once; on other instances a revoked session or a changed user lasts at most this long.
+   */
+  authCacheSeconds: number;
+  /**
    * Login failures (等保 GB/T 22239-2019 8.1.4.1 b, 登录失败处理): counted per account name, known or
    * not, and per client address; growing delays, then a hard lock of the account name.
    */
@@ -160,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     accessTtlMinutes: num(env.ACCESS_TTL_MINUTES, 15),
     refreshTtlHours: num(env.REFRESH_TTL_HOURS, 12),
     idleMinutes: num(env.IDLE_MINUTES, 30),
+    authCacheSeconds: num(env.AUTH_CACHE_SECONDS, 5),
     loginThrottle: {
       freeFailures: num(env.LOGIN_FREE_FAILURES, 3),
       freeFailuresPerAddress: num(env.LOGIN_FREE_FAILURES_PER_ADDRESS, 20),
@@ -231,6 +238,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new Error(`LEASE_HEARTBEAT_SECONDS（${heartbeatSeconds}）须大于 0 且不超过 LEASE_TTL_SECONDS（${ttlSeconds}）的一半，租约才能在到期前续上`);
   }
   if (!/^[\w.:@-]+$/.test(config.instanceId)) throw new Error(`INSTANCE_ID 只能包含字母、数字和 . : @ - _：${config.instanceId}`);
+  // A revocation must reach every instance within seconds, not minutes.
+  if (!(config.authCacheSeconds >= 0 && config.authCacheSeconds <= 60)) {
+    throw new Error(`AUTH_CACHE_SECONDS 须在 0 到 60 秒之间（0 为不缓存），当前为 ${config.authCacheSeconds}`);
+  }
   if (!(config.sms.claimSeconds >= 2)) throw new Error(`SMS_CLAIM_SECONDS 至少为 2 秒，当前为 ${config.sms.claimSeconds}`);
   jobSchedules(env);
   const throttle = config.loginThrottle;

@@ -51,7 +51,7 @@ export class AuthController {
 
   @Endpoint(api.me)
   async me({ user, em }: Call<typeof api.me>) {
-    const row = await em.findOneByOrFail(User, { id: user.id });
+    const row = await em.findOneOrFail(User, { where: { id: user.id }, select: { id: true, phone: true } });
     return {
       id: user.id, username: user.username, displayName: user.displayName, orgId: user.orgId, roles: user.roles,
       orgName: await this.directory.currentOrgName(em, user.orgId),

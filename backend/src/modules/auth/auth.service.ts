@@ -2,7 +2,7 @@ import { Provide, Scope, ScopeEnum, Inject, Config, ILogger, Logger } from '@mid
 import { JwtService } from '@midwayjs/jwt';
 import type { Context } from '@midwayjs/koa';
 import * as bcrypt from 'bcryptjs';
-import { createHash, randomBytes, randomUUID } from 'crypto';
+import { createHash, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'crypto';
 import { In, IsNull, type EntityManager } from 'typeorm';
 import { passwordProblems, type Role, type TokenPair } from '@lfxj/contracts';
 import type { AppConfig } from '../../config/env';
@@ -11,6 +11,7 @@ import { Clock, MINUTE, HOUR, shanghaiMinute } from '../../common/clock';
 import { Db } from '../../common/db';
 import { User, UserRole, PasswordHistory } from '../users/entities';
 import { UserSession, RefreshToken } from './entities';
+import { SessionCache, type ResolvedSession } from './session-cache';
 import { DirectoryService } from '../directory/directory.service';
 import { SmsService } from '../sms/sms.service';
 import { LoginThrottleService, accountKeyName } from './login-throttle';
@@ -29,6 +30,23 @@ export interface AuthUser {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 /** Only touch last_seen_at once a minute, not on every request. */
 const TOUCH_EVERY_MS = MINUTE;
+/** The one algorithm access tokens are signed with; verification accepts no other (no "none", no RSA/HMAC confusion). */
+const JWT_ALGORITHM = 'HS256';
+
+/**
+ * The session, its user and the user's roles in one statement (a row per role), with only what
+ * a request needs: never the password hash.
+ */
+const SESSION_SQL = 'SELECT s.user_id, s.last_seen_at, s.expires_at, s.revoked_at, u.id AS found_user_id, u.username, u.display_name, u.org_id, u.status, u.must_change_password, r.role'
+  + ' FROM user_session s LEFT JOIN app_user u ON u.id = s.user_id LEFT JOIN user_role r ON r.user_id = s.user_id'
+  + ' WHERE s.id = ? ORDER BY r.role';
+interface SessionRow {
+  user_id: number | string;
+  last_seen_at: unknown; expires_at: unknown; revoked_at: unknown;
+  found_user_id: number | string | null;
+  username: string; display_name: string; org_id: number | string; status: string; must_change_password: unknown;
+  role: Role | null;
+}
 
 @Provide()
 @Scope(ScopeEnum.Singleton)
@@ -42,6 +60,22 @@ export class AuthService {
   @Inject() readonly throttle: LoginThrottleService;
   @Logger() private logger: ILogger;
   private dummyHash?: string;
+  private signingKey?: KeyObject;
+  private sessionCache?: SessionCache;
+
+  /** Built once: jsonwebtoken would otherwise parse the secret into a key on every sign and verify. */
+  private get key(): KeyObject {
+    return (this.signingKey ??= createSecretKey(Buffer.from(this.cfg.jwtSecret, 'utf8')));
+  }
+
+  private get cache(): SessionCache {
+    return (this.sessionCache ??= new SessionCache(this.cfg.authCacheSeconds * 1000));
+  }
+
+  /** The user and, for the password check, its hash: only sign-in and the password change read it. */
+  private withPasswordHash(em: EntityManager) {
+    return em.createQueryBuilder(User, 'u').addSelect('u.passwordHash');
+  }
 
   hashPassword(password: string): Promise<string> {
     return bcrypt.hash(password, this.cfg.bcryptRounds);
@@ -72,7 +106,7 @@ export class AuthService {
   async login(em: EntityManager, username: string, password: string, clientIp: string | null, audit: AuditNote): Promise<TokenPair> {
     const now = this.clock.now();
     const name = accountKeyName(username);
-    const found = await em.findOne(User, { where: { username } });
+    const found = await this.withPasswordHash(em).where('u.username = :username', { username }).getOne();
     // Only the exact name (any case) is the account: a collation's accent folding is not.
     const user = found && found.username.toLowerCase() === name ? found : null;
     audit.actor = { id: user?.id ?? null, username, orgId: user?.orgId ?? null };
@@ -126,7 +160,7 @@ export class AuthService {
     await em.insert(RefreshToken, { sessionId: session.id, tokenHash: sha256(refreshToken), expiresAt: session.expiresAt, usedAt: null });
     const nowSec = Math.floor(this.clock.now().getTime() / 1000);
     const accessExpiresIn = this.cfg.accessTtlMinutes * 60;
-    const accessToken = await this.jwt.sign({ sub: String(user.id), sid: session.id, iat: nowSec }, this.cfg.jwtSecret, { expiresIn: accessExpiresIn });
+    const accessToken = this.jwt.signSync({ sub: String(user.id), sid: session.id, iat: nowSec }, this.key, { algorithm: JWT_ALGORITHM, expiresIn: accessExpiresIn });
     const roles = await this.rolesOf(em, user.id);
     return {
       accessToken, refreshToken, accessExpiresIn, mustChangePassword: user.mustChangePassword,
@@ -170,14 +204,34 @@ export class AuthService {
 
   async revokeSession(em: EntityManager, sessionId: string, reason: string): Promise<void> {
     await em.update(UserSession, { id: sessionId, revokedAt: IsNull() }, { revokedAt: this.clock.now(), revokeReason: reason });
+    this.forget(em, () => this.cache.forgetSession(sessionId));
   }
 
   async revokeAllSessions(em: EntityManager, userId: number, reason: string): Promise<void> {
     await em.update(UserSession, { userId, revokedAt: IsNull() }, { revokedAt: this.clock.now(), revokeReason: reason });
+    this.accountChanged(em, userId);
+  }
+
+  /**
+   * What this instance remembers of the user's sessions (roles, status, organisation, name) is
+   * no longer trusted: call it in the transaction that changes any of them.
+   */
+  accountChanged(em: EntityManager, userId: number): void {
+    this.forget(em, () => this.cache.forgetUser(userId));
+  }
+
+  /**
+   * At once (this request's own later reads), and again once `em` commits: a request that read
+   * the old rows between the two must not keep them (SessionCache drops reads that raced a forget).
+   * `em` must be a write transaction's (the change is written in it).
+   */
+  private forget(em: EntityManager, fn: () => void): void {
+    fn();
+    this.db.afterCommit(em, fn);
   }
 
   async changePassword(em: EntityManager, auth: AuthUser, oldPassword: string, newPassword: string, clientIp: string | null): Promise<TokenPair> {
-    const user = await em.findOneOrFail(User, { where: { id: auth.id } });
+    const user = await this.withPasswordHash(em).where('u.id = :id', { id: auth.id }).getOneOrFail();
     if (!(await bcrypt.compare(oldPassword, user.passwordHash))) {
       throw AppError.field('oldPassword', '原密码', '不正确', 'PASSWORD_WRONG');
     }
@@ -223,38 +277,77 @@ export class AuthService {
     }
   }
 
-  /** Who is calling: a valid access token of a live, recently active session of an active user. */
+  /**
+   * Who is calling: a valid access token of a live, unexpired, recently active session of an
+   * active user. The session, user and roles come from one statement, or from this instance's
+   * short-lived cache (AUTH_CACHE_SECONDS).
+   */
   async authenticate(ctx: Context): Promise<AuthUser> {
     const header = ctx.get('authorization');
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new AppError('UNAUTHENTICATED');
     const now = this.clock.now();
-    let payload: { sub?: string; sid?: string };
+    let payload: { sub?: unknown; sid?: unknown };
     try {
-      payload = (await this.jwt.verify(match[1], this.cfg.jwtSecret, { clockTimestamp: Math.floor(now.getTime() / 1000) })) as typeof payload;
+      payload = this.jwt.verifySync(match[1], this.key, { algorithms: [JWT_ALGORITHM], clockTimestamp: Math.floor(now.getTime() / 1000) }) as typeof payload;
     } catch {
       throw new AppError('TOKEN_INVALID');
     }
-    const sid = payload.sid;
-    const session = sid ? await this.db.read((em) => em.findOne(UserSession, { where: { id: sid } })) : null;
-    if (!session || String(session.userId) !== payload.sub) throw new AppError('TOKEN_INVALID');
-    if (session.revokedAt) throw new AppError('SESSION_REVOKED');
-    if (now.getTime() - session.lastSeenAt.getTime() > this.cfg.idleMinutes * MINUTE) {
-      await this.db.transaction((em) => this.revokeSession(em, session.id, 'idle'));
-      throw new AppError('SESSION_IDLE');
-    }
-    const { user, roles } = await this.db.read(async (em) => ({
-      user: await em.findOne(User, { where: { id: session.userId } }),
-      roles: await this.rolesOf(em, session.userId),
-    }));
-    if (!user || user.status !== 'active') throw new AppError('ACCOUNT_INACTIVE');
+    const { sid, sub } = payload;
+    if (typeof sid !== 'string' || typeof sub !== 'string') throw new AppError('TOKEN_INVALID');
+    let session = this.cache.get(sid, now);
+    // A remembered session that looks idle is asked about again: another instance may have seen it since.
+    if (!session || this.idle(session, now)) session = await this.loadSession(sid, sub, now);
+    else if (String(session.userId) !== sub || session.expiresAt <= now) throw new AppError('TOKEN_INVALID');
     if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
-      await this.db.transaction((em) => em.update(UserSession, { id: session.id }, { lastSeenAt: now }));
+      // Set first, so concurrent requests of this session on this instance touch it once.
+      session.lastSeenAt = now;
+      const id = session.sessionId;
+      await this.db.transaction((em) => em.update(UserSession, { id }, { lastSeenAt: now }));
     }
     return {
-      id: user.id, username: user.username, displayName: user.displayName, orgId: user.orgId,
-      roles, sessionId: session.id, mustChangePassword: user.mustChangePassword,
+      id: session.userId, username: session.username, displayName: session.displayName, orgId: session.orgId,
+      roles: [...session.roles], sessionId: session.sessionId, mustChangePassword: session.mustChangePassword,
     };
+  }
+
+  private idle(session: { lastSeenAt: Date }, now: Date): boolean {
+    return now.getTime() - session.lastSeenAt.getTime() > this.cfg.idleMinutes * MINUTE;
+  }
+
+  /** The session as the database has it; kept in the cache only if it is live and its user active. */
+  private async loadSession(sid: string, sub: string, now: Date): Promise<ResolvedSession> {
+    const mark = this.cache.mark();
+    const found = await this.db.read((em) => this.readSession(em, sid));
+    if (!found || String(found.session.userId) !== sub) throw new AppError('TOKEN_INVALID');
+    const { session, revokedAt, status } = found;
+    if (revokedAt) throw new AppError('SESSION_REVOKED');
+    if (session.expiresAt <= now) throw new AppError('TOKEN_INVALID');
+    if (this.idle(session, now)) {
+      await this.db.transaction((em) => this.revokeSession(em, sid, 'idle'));
+      throw new AppError('SESSION_IDLE');
+    }
+    if (status !== 'active') throw new AppError('ACCOUNT_INACTIVE');
+    this.cache.put(mark, session, now);
+    return session;
+  }
+
+  private async readSession(em: EntityManager, sid: string): Promise<{ session: ResolvedSession; revokedAt: Date | null; status: string | null } | null> {
+    const rows = (await em.query(SESSION_SQL, [sid])) as SessionRow[];
+    if (!rows.length) return null;
+    const [row] = rows;
+    // Raw values as each driver returns them (SQLite: text instants, 0/1 booleans) into what the entities hold.
+    const { driver } = em.connection;
+    const columns = em.connection.getMetadata(UserSession);
+    const hydrate = <T>(meta: typeof columns, property: string, value: unknown): T =>
+      driver.prepareHydratedValue(value, meta.findColumnWithPropertyName(property)!) as T;
+    const session: ResolvedSession = {
+      sessionId: sid, userId: Number(row.user_id), username: row.username, displayName: row.display_name, orgId: Number(row.org_id),
+      roles: rows.flatMap((r) => (r.role ? [r.role] : [])),
+      mustChangePassword: hydrate<boolean>(em.connection.getMetadata(User), 'mustChangePassword', row.must_change_password),
+      lastSeenAt: hydrate<Date>(columns, 'lastSeenAt', row.last_seen_at), expiresAt: hydrate<Date>(columns, 'expiresAt', row.expires_at),
+    };
+    return { session, revokedAt: hydrate<Date | null>(columns, 'revokedAt', row.revoked_at), status: row.found_user_id === null ? null : row.status };
   }
 
   async usersWithRoles(em: EntityManager, ids: number[]): Promise<Map<number, Role[]>> {

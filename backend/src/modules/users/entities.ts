@@ -10,7 +10,8 @@ export class User {
   @Column({ name: 'org_id', type: 'int' }) orgId: number;
   @Column({ type: 'varchar', length: 20, nullable: true }) phone: string | null;
   @Column({ type: 'varchar', length: 16, default: 'active' }) status: UserStatus;
-  @Column({ name: 'password_hash', type: 'varchar', length: 100 }) passwordHash: string;
+  /** Never read unless asked for (`addSelect('u.passwordHash')`): only sign-in and the password change need it. */
+  @Column({ name: 'password_hash', type: 'varchar', length: 100, select: false }) passwordHash: string;
   @Column({ name: 'must_change_password', type: 'boolean', default: true }) mustChangePassword: boolean;
   @Instant('temp_password_expires_at', { nullable: true }) tempPasswordExpiresAt: Date | null;
   @Instant('password_changed_at') passwordChangedAt: Date;

@@ -194,6 +194,8 @@ export class UsersService {
     }
     Object.assign(user, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
     await em.save(user);
+    // The name and the organisation are part of who a session is.
+    this.auth.accountChanged(em, id);
     return user;
   }
 
@@ -206,6 +208,7 @@ export class UsersService {
     await this.assertRolesFitOrg(em, wanted, await this.directory.getOrg(em, user.orgId, 'id', '用户所属单位'), 'roles');
     await em.delete(UserRole, { userId: id });
     if (wanted.length) await em.insert(UserRole, wanted.map((role) => ({ userId: id, role })));
+    this.auth.accountChanged(em, id);
     return user;
   }
 
@@ -250,6 +253,7 @@ export class UsersService {
     }
     user.status = input.status;
     await em.save(user);
+    this.auth.accountChanged(em, id);
     return { user, handedOver };
   }
 
