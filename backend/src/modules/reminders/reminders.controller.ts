@@ -44,7 +44,8 @@ export class RemindersController {
     return this.reminders.setPreferences(em, user.id, input.body);
   }
 
-  @Endpoint(api.overdueSupervision)
+  // A supervision list tolerates a few seconds of replication lag.
+  @Endpoint(api.overdueSupervision, { replica: true })
   async overdueSupervision({ input, user, em }: Call<typeof api.overdueSupervision>) {
     return this.tasks.overdueForSupervision(em, user, input.query);
   }
