@@ -110,6 +110,11 @@ export class JobStatusService {
     }
   }
 
+  /** Whether this instance runs the jobs, and so expects their passes; one that does not judges them only by what their last pass said. */
+  watched(): boolean {
+    return this.cfg.reminders.enabled;
+  }
+
   /** Every job with its state: one read by primary key. */
   async jobs(): Promise<JobView[]> {
     const names: JobName[] = [SCAN_JOB, SEND_JOB];
@@ -118,9 +123,8 @@ export class JobStatusService {
     return names.map((job) => {
       const row = rows.find((r) => r.name === job);
       const staleAfterSeconds = this.cfg.jobStaleIntervals * this.intervalSeconds(job);
-      // A job this instance does not run is judged only by what its last pass said.
       const since = (row?.lastPassAt ?? this.startedAt).getTime();
-      const stale = this.cfg.reminders.enabled && now - since > staleAfterSeconds * 1000;
+      const stale = this.watched() && now - since > staleAfterSeconds * 1000;
       const state = row?.state === 'failing' ? 'failing' : stale ? 'stale' : row ? 'ok' : 'waiting';
       return {
         job, label: LABELS[job], state, staleAfterSeconds,
