@@ -164,6 +164,31 @@ test('a failing sender: every provider call of the pass failed', async () => {
   expect((await health()).status).toBe(200);
 });
 
+test('a page writes its reminders, notices and log lines in chunks, and never reads back what it inserted', async () => {
+  const model = await t.db.read((em) => em.findOneByOrFail(CaseTask, { id: task.id }));
+  const now = new Date('2026-12-06T15:00:00Z'); // before the model's next look (Monday 00:00 in Shenzhen)
+  t.clock.set(now);
+  const { id: _id, ...fields } = model;
+  // New tasks: each owes an in-app reminder (with its notice) and an SMS to the police officer.
+  await t.db.transaction((em) => em.createQueryBuilder().insert().into(CaseTask)
+    .values(Array.from({ length: 300 }, () => ({ ...fields, startedAt: now, dueAt: new Date(now.getTime() + 3 * 24 * 3600_000), nextRemindAt: now })))
+    .updateEntity(false).execute());
+  const writer = (t.db as unknown as { writer: { logger: { logQuery: (q: string) => void } } }).writer;
+  const log = jest.spyOn(writer.logger, 'logQuery');
+  const report = await reminders.scanReport();
+  const statements = log.mock.calls.map(([q]) => q);
+  expect(report).toMatchObject({ tasks: 300, written: 600, failed: 0 });
+  const inserts = (table: string) => statements.filter((q) => new RegExp(`^INSERT\\s+(IGNORE\\s+|OR IGNORE\\s+)?INTO\\s+[\`"]${table}[\`"]`, 'i').test(q)).length;
+  expect([inserts('reminder'), inserts('notification'), inserts('reminder_log')]).toEqual([3, 2, 3]); // 600 rows and 300 notices, 200 a statement
+  // The only reads of the outbox: which keys exist (before) and the log lines' INSERT … SELECT.
+  const reads = statements.filter((q) => /^SELECT/i.test(q) && /FROM [`"](reminder|notification)[`"]/i.test(q));
+  expect(reads.length).toBeGreaterThan(0);
+  expect(reads.every((q) => /FROM [`"]reminder[`"]/.test(q) && /dedupe_key/.test(q))).toBe(true);
+  // Recipients are read without their password hashes.
+  expect(statements.filter((q) => /FROM [`"]app_user[`"]/.test(q)).every((q) => !q.includes('password_hash'))).toBe(true);
+  await t.sql(`UPDATE case_task SET status = 'done', next_remind_at = NULL WHERE id > ${task.id}`);
+});
+
 test('20,000 due tasks: several short transactions of at most a page each, never one for the backlog', async () => {
   const model = await t.db.read((em) => em.findOneByOrFail(CaseTask, { id: task.id }));
   const now = new Date('2026-12-07T02:00:00Z'); // Monday

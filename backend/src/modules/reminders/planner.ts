@@ -254,7 +254,8 @@ export class ReminderPlanner {
 
   /** The organisation's duty contacts, else its officers; heads for escalation. Only people in post. */
   private async recipients(em: EntityManager, orgIds: number[], orgs: Map<number, Organisation>) {
-    const users = await em.find(User, { where: { orgId: In(orgIds), status: 'active' } });
+    // Only what a recipient needs (never the password hash).
+    const users = await em.find(User, { where: { orgId: In(orgIds), status: 'active' }, select: { id: true, orgId: true, phone: true } });
     const roles = users.length ? await em.find(UserRole, { where: { userId: In(users.map((u) => u.id)) } }) : [];
     const contacts = await em.find(OrgContact, { where: { orgId: In(orgIds), kind: 'duty' } });
     const prefs = users.length ? await em.find(SmsPreference, { where: { userId: In(users.map((u) => u.id)), enabled: false } }) : [];
