@@ -4,6 +4,8 @@ import { startPrivateMariadb, type PrivateMariadb } from './support-mariadb';
 import { startApp, bearer, type TestApp } from './support';
 import { caseClient, TRANSFER_DOCS } from './cases.support';
 import { CaseRecord } from '../src/modules/cases/entities';
+import { loadConfig } from '../src/config/env';
+import { dataSourceOptions } from '../src/db/options';
 
 /**
  * A primary and a read replica (two private MariaDB servers, row-based binlog replication), the
@@ -83,6 +85,17 @@ afterAll(async () => {
   await onReplica?.destroy();
   await Promise.all([primary?.destroy(), replica?.destroy()]);
 }, 60_000);
+
+test('DB_REPLICA_HOSTS: a list of host:port, the primary stays the default for reads; refused on SQLite', () => {
+  const cfg = loadConfig({ DB_TYPE: 'mysql', DB_HOST: 'db-primary', DB_PORT: '3307', DB_REPLICA_HOSTS: '10.0.0.2:3306, db-replica-2' });
+  expect(cfg.db.replicas).toEqual([{ host: '10.0.0.2', port: 3306 }, { host: 'db-replica-2', port: 3307 }]);
+  const options = dataSourceOptions(cfg) as { replication?: { master: { host: string }; slaves: Array<{ host: string; port: number; database: string }>; defaultMode: string } };
+  expect(options.replication).toMatchObject({ master: { host: 'db-primary' }, defaultMode: 'master' });
+  expect(options.replication!.slaves).toEqual([expect.objectContaining({ host: '10.0.0.2', port: 3306, database: 'lfxj' }), expect.objectContaining({ host: 'db-replica-2', port: 3307 })]);
+  expect('replication' in dataSourceOptions(loadConfig({ DB_TYPE: 'mysql' }))).toBe(false);
+  expect(() => loadConfig({ DB_REPLICA_HOSTS: '10.0.0.2' })).toThrow(/只适用于 DB_TYPE=mysql/);
+  expect(() => loadConfig({ DB_TYPE: 'mysql', DB_REPLICA_HOSTS: '10.0.0.2:db' })).toThrow(/不是“主机:端口”/);
+});
 
 test('the replica replicates (the setup works)', async () => {
   const database = process.env.DB_NAME!;
