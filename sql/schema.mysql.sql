@@ -205,6 +205,20 @@ CREATE TABLE `filing` (
   KEY `ix_filing_case` (`case_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+CREATE TABLE `job_status` (
+  `name` varchar(64) NOT NULL,
+  `state` varchar(12) NOT NULL,
+  `last_pass_at` datetime(3) NOT NULL,
+  `last_success_at` datetime(3) DEFAULT NULL,
+  `last_failure_at` datetime(3) DEFAULT NULL,
+  `last_error` varchar(500) DEFAULT NULL,
+  `failures_in_row` int(11) NOT NULL DEFAULT 0,
+  `duration_ms` int(11) NOT NULL DEFAULT 0,
+  `counts` text NOT NULL,
+  `instance` varchar(64) NOT NULL,
+  PRIMARY KEY (`name`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 CREATE TABLE `lease` (
   `name` varchar(64) NOT NULL,
   `holder` varchar(64) NOT NULL,
@@ -552,3 +566,4 @@ INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764860000000, 'AuditSeal
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764900000000, 'SmsDelivery1764900000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764950000000, 'DeadlineRules1764950000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764960000000, 'LoginThrottle1764960000000');
+INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1765200000000, 'JobStatus1765200000000');

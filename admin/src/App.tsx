@@ -3,6 +3,7 @@ import { ApartmentOutlined, BookOutlined, LogoutOutlined, KeyOutlined } from '@a
 import { Button, Layout, Menu, Space, Typography } from 'antd'
 
 import { currentSession, logout, onSessionChange, type Session } from './api'
+import JobAlerts from './JobAlerts'
 import LoginPage from './LoginPage'
 import PasswordPage from './PasswordPage'
 import ProcessPage from './pages/ProcessPage'
@@ -50,6 +51,7 @@ function Console({ session, onChangePassword }: { session: Session; onChangePass
         />
       </Layout.Sider>
       <Layout>
+        <JobAlerts session={session} />
         <Layout.Header style={{ background: '#fff', padding: '0 24px', display: 'flex', alignItems: 'center', justifyContent: 'space-between' }}>
           <Typography.Title level={4} style={{ margin: 0 }}>{page.label}</Typography.Title>
           <Space size='middle'>

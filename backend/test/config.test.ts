@@ -83,7 +83,8 @@ describe('configuration', () => {
     expect(() => loadConfig({ LEASE_TTL_SECONDS: '10', LEASE_HEARTBEAT_SECONDS: '6' })).toThrow(/LEASE_HEARTBEAT_SECONDS/);
     expect(() => loadConfig({ REMINDER_SCAN_SECONDS: '7' })).toThrow(/整除/);
     expect([everySeconds(1), everySeconds(10), everySeconds(60), everySeconds(300)]).toEqual(['*/1 * * * * *', '*/10 * * * * *', '0 * * * * *', '0 */5 * * * *']);
-    expect(cfg.reminders).toMatchObject({ scanSeconds: 60, sendSeconds: 10, scanPageSize: 500 });
+    expect(cfg.reminders).toMatchObject({ scanSeconds: 60, sendSeconds: 10, scanPageSize: 2000 });
+    expect(cfg.jobStaleIntervals).toBe(5);
     expect(cfg.sms.claimSeconds).toBe(120);
   });
 });

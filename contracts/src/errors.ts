@@ -28,6 +28,8 @@ export const ERRORS = {
   INTERNAL: { status: 500, message: '服务器内部错误，请稍后重试' },
   /** The database cannot be reached; the answer carries Retry-After. Nothing was changed. */
   DB_UNAVAILABLE: { status: 503, message: '数据库暂时无法访问，本次操作未执行，请稍后重试' },
+  /** /health: a background job (the reminder scan, the sender) is failing or has stopped completing. */
+  JOBS_FAILING: { status: 503, message: '后台任务异常' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -12,6 +12,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 type Work<T> = (em: EntityManager) => Promise<T>;
 type Hook = () => Promise<unknown> | unknown;
 
+export interface ReadOptions {
+  /**
+   * This read tolerates replication lag (a list, a search, statistics): it may be served by a
+   * read replica. Never for what decides a write or access (the session, the user, the roles,
+   * the case scope check), nor for what a user opens right after acting. No-op without replicas.
+   */
+  replica?: boolean;
+}
+
+/** A replica that cannot be reached is said once a minute, not once per request. */
+const REPLICA_WARN_EVERY_MS = 60_000;
+
 /**
  * Every instant the platform stores comes from the app's clock, never from the database
  * session (whose time zone can be +08:00, and which tests cannot move): created_at and
@@ -46,6 +58,8 @@ class ClockStamps implements EntitySubscriberInterface {
  * - MySQL / MariaDB: write transactions run at READ COMMITTED (no gap locks between
  *   neighbouring cases, and a locking read always sees the latest row), and one that loses a
  *   deadlock or a lock wait is tried again, a bounded number of times, after a jittered pause.
+ * - Read replicas (MySQL/MariaDB, DB_REPLICA_HOSTS): every read and every transaction uses the
+ *   primary, except reads that say they tolerate lag (`read(work, { replica: true })`).
  * - Either: a database that cannot be reached answers 503 (DB_UNAVAILABLE), a duplicate key 409.
  * - Work that must follow a commit (sending from the outbox) is registered with `afterCommit`.
  */
@@ -58,6 +72,7 @@ export class Db {
   private writer: DataSource;
   private reader: DataSource | null = null;
   private sqliteQueue: Promise<unknown> = Promise.resolve();
+  private replicaWarnedAt = 0;
   private readonly hooks = new WeakMap<EntityManager, Hook[]>();
 
   @Init()
@@ -88,12 +103,42 @@ export class Db {
     return (await this.guard(() => this.writer.runMigrations({ transaction: 'each' }))).map((m) => m.name);
   }
 
+  /** Read replicas are configured (MySQL/MariaDB `replication`). */
+  get hasReplicas(): boolean {
+    const options = this.writer.options as { replication?: { slaves?: unknown[] } };
+    return this.isMysql && !!options.replication?.slaves?.length;
+  }
+
   /**
-   * Read-only work outside any transaction. Never use it for a read that decides a write:
-   * do that inside the transaction, where the rows can be locked.
+   * Read-only work outside any transaction, on the primary unless `{ replica: true }` says it
+   * tolerates lag. Never use it for a read that decides a write: do that inside the transaction,
+   * where the rows can be locked.
    */
-  read<T>(work: Work<T>): Promise<T> {
+  read<T>(work: Work<T>, options: ReadOptions = {}): Promise<T> {
+    if (options.replica && this.hasReplicas) return this.guard(() => this.onReplica(work));
     return this.guard(async () => work(await this.readManager()));
+  }
+
+  /**
+   * A lag-tolerant read on a replica (one connection for the whole read). A replica that is down
+   * or resting after failures does not fail the request: the read runs again on the primary,
+   * which is always current (kinder than a 503, and reads can be repeated).
+   */
+  private async onReplica<T>(work: Work<T>): Promise<T> {
+    const runner = this.writer.createQueryRunner('slave');
+    try {
+      return await work(runner.manager);
+    } catch (err) {
+      if (classifyDbError(err) !== 'unavailable') throw err;
+      const now = Date.now();
+      if (now - this.replicaWarnedAt >= REPLICA_WARN_EVERY_MS) {
+        this.replicaWarnedAt = now;
+        this.logger.warn('只读副本不可用，可容忍延迟的查询改由主库执行：%s', err instanceof Error ? err.message : String(err));
+      }
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
+    return work(await this.readManager());
   }
 
   /** One write transaction; retried as a whole after a deadlock, so `work` must only touch the database. */
@@ -148,6 +193,7 @@ export class Db {
   }
 
   private async readManager(): Promise<EntityManager> {
+    // With replicas the data source's own manager still reads the primary (`defaultMode: 'master'`).
     if (this.isMysql) return this.writer.manager;
     const options = this.writer.options as { database: string };
     if (options.database === ':memory:') return this.writer.manager;

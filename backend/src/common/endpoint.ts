@@ -51,6 +51,12 @@ export interface EndpointOptions<D extends RouteDef, S> {
   unstage?: (self: never, staged: S) => Promise<void>;
   /** A POST that writes nothing but its audit row (e.g. verifying the audit chain): it runs read-only. */
   readOnly?: boolean;
+  /**
+   * A GET whose answer may lag the primary by a few seconds (lists, search, statistics): served by
+   * a read replica when one is configured. The caller's session, user and roles are still read
+   * from the primary. Not for what a user opens right after acting (a case's detail).
+   */
+  replica?: boolean;
 }
 
 const EMPTY = z.strictObject({});
@@ -68,6 +74,7 @@ export function Endpoint<D extends RouteDef, S = undefined>(def: D, options: End
   return (target: object, key: string, descriptor: PropertyDescriptor) => {
     const handler = descriptor.value as (call: Call<RouteDef, unknown>) => Promise<unknown>;
     const action = def.operationId ?? key;
+    if (options.replica && isWrite(def)) throw new Error(`${action}：写操作不能从只读副本读取`);
     descriptor.value = async function (this: { ctx: Context }) {
       const ctx = this.ctx;
       // API answers are about one person's cases and accounts: never kept by a browser or proxy.
@@ -93,7 +100,7 @@ export function Endpoint<D extends RouteDef, S = undefined>(def: D, options: End
 
       if (!isWrite(def)) {
         const input = readInput(def, ctx);
-        return db.read((em) => call(em, input, undefined));
+        return db.read((em) => call(em, input, undefined), { replica: options.replica });
       }
       let staged: S | undefined;
       let committed = false;

@@ -12,6 +12,11 @@ export interface AppConfig {
     type: 'sqlite' | 'mysql';
     sqlitePath: string;
     host: string; port: number; user: string; password: string; database: string;
+    /**
+     * Read replicas (MySQL/MariaDB, same user and database as the primary): only reads an endpoint
+     * marks as tolerating lag go there; everything else stays on the primary.
+     */
+    replicas: Array<{ host: string; port: number }>;
   };
   jwtSecret: string;
   accessTtlMinutes: number;
@@ -87,6 +92,8 @@ export interface AppConfig {
     sendSeconds: number;
     scanPageSize: number;
   };
+  /** A background job (reminder scan, sender) that has not completed a pass for this many of its intervals is reported as stale. */
+  jobStaleIntervals: number;
   storage: {
     driver: 'local' | 'oss';
     localDir: string;
@@ -141,6 +148,16 @@ const proxies = (value: string | undefined): string[] => {
   });
 };
 
+/** `DB_REPLICA_HOSTS=10.0.0.2:3306,10.0.0.3` (the port defaults to DB_PORT). */
+function replicaHosts(value: string | undefined, defaultPort: number): Array<{ host: string; port: number }> {
+  if (value === undefined || !value.trim()) return [];
+  return value.split(',').map((entry) => {
+    const m = /^\s*([\w.-]+|\[[\da-f:]+\])(?::(\d{1,5}))?\s*$/i.exec(entry);
+    if (!m) throw new Error(`DB_REPLICA_HOSTS 中的“${entry.trim()}”不是“主机:端口”，例如 10.0.0.2:3306`);
+    return { host: m[1].replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : defaultPort };
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const given = (env.NODE_ENV ?? '').trim().toLowerCase();
   // No NODE_ENV: `npm start` on a developer's machine, unless it listens beyond loopback.
@@ -161,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       user: env.DB_USER || 'root',
       password: env.DB_PASSWORD || '',
       database: env.DB_NAME || 'lfxj',
+      replicas: replicaHosts(env.DB_REPLICA_HOSTS, num(env.DB_PORT, 3306)),
     },
     jwtSecret: env.JWT_SECRET || DEFAULT_JWT_SECRET,
     accessTtlMinutes: num(env.ACCESS_TTL_MINUTES, 15),
@@ -213,8 +231,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       enabled: bool(env.REMINDERS_ENABLED, true),
       scanSeconds: num(env.REMINDER_SCAN_SECONDS, 60),
       sendSeconds: num(env.REMINDER_SEND_SECONDS, 10),
-      scanPageSize: Math.max(1, Math.min(2000, num(env.REMINDER_SCAN_PAGE, 500))),
+      // One page is one short transaction: a few thousand tasks at most, whatever the backlog.
+      scanPageSize: Math.max(1, Math.min(5000, num(env.REMINDER_SCAN_PAGE, 2000))),
     },
+    jobStaleIntervals: Math.max(2, num(env.JOB_STALE_INTERVALS, 5)),
     storage: {
       driver: (env.STORAGE_DRIVER || 'local') === 'oss' ? 'oss' : 'local',
       localDir: env.STORAGE_DIR || path.resolve(__dirname, '../../../data/files'),
@@ -232,6 +252,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (config.storage.driver === 'oss' && !(config.storage.oss.bucket && config.storage.oss.accessKeyId && config.storage.oss.accessKeySecret)) {
     throw new Error('STORAGE_DRIVER=oss 时必须设置 OSS_BUCKET、OSS_ACCESS_KEY_ID、OSS_ACCESS_KEY_SECRET');
+  }
+  if (config.db.replicas.length && config.db.type !== 'mysql') {
+    throw new Error('DB_REPLICA_HOSTS（只读副本）只适用于 DB_TYPE=mysql；SQLite 没有副本');
   }
   const { ttlSeconds, heartbeatSeconds } = config.lease;
   if (!(ttlSeconds > 0 && heartbeatSeconds > 0 && heartbeatSeconds * 2 <= ttlSeconds)) {

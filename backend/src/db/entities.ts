@@ -8,7 +8,7 @@ import { DeadlineRule, CalendarOverrideRow, CalendarYear } from '../modules/dead
 import {
   CaseRecord, CaseParty, CaseRegulation, CaseEvent, CaseTask, TaskExtension, Filing, CaseDocument, Notification, NotificationRead,
 } from '../modules/cases/entities';
-import { Reminder, ReminderLog, SmsPreference, SmsDelivery } from '../modules/reminders/entities';
+import { Reminder, ReminderLog, SmsPreference, SmsDelivery, JobStatus } from '../modules/reminders/entities';
 
 export const ENTITIES = [
   Region, RegionName, Organisation, OrgName, OrgSuccession, RegionRouting,
@@ -18,5 +18,5 @@ export const ENTITIES = [
   AuditLog, Lease,
   DeadlineRule, CalendarOverrideRow, CalendarYear,
   CaseRecord, CaseParty, CaseRegulation, CaseEvent, CaseTask, TaskExtension, Filing, CaseDocument, Notification, NotificationRead,
-  Reminder, ReminderLog, SmsPreference, SmsDelivery,
+  Reminder, ReminderLog, SmsPreference, SmsDelivery, JobStatus,
 ];

@@ -20,6 +20,19 @@ export const reminderView = z.object({
 
 const preferences = z.strictObject(Object.fromEntries(CHOOSABLE.map((k) => [k, z.boolean().describe(`${REMINDER_KIND_LABELS[k]}短信`).optional()])) as Record<(typeof CHOOSABLE)[number], z.ZodOptional<z.ZodBoolean>>);
 
+export const JOB_STATES = ['ok', 'waiting', 'failing', 'stale'] as const;
+/** One background job as /health and the console show it (the last error only to admins). */
+export const jobView = z.object({
+  job: z.string(), label: z.string().describe('任务'),
+  state: z.enum(JOB_STATES).describe('ok 正常；waiting 本实例启动后尚未完成首次；failing 最近一次失败；stale 超时未完成'),
+  lastPassAt: z.string().nullable(), lastSuccessAt: z.string().nullable(), lastFailureAt: z.string().nullable(),
+  failuresInRow: z.number().int(), durationMs: z.number().int().nullable(), counts: z.record(z.string(), z.number()),
+  instance: z.string().nullable(), staleAfterSeconds: z.number().int(), lastError: z.string().nullable().optional(),
+});
+export const jobsView = z.object({
+  ok: z.boolean(), alerts: z.array(z.string()).describe('告警（中文，显示在管理后台顶部）'), jobs: z.array(jobView),
+});
+
 export const remindersApi = {
   outbox: route({
     method: 'get', path: '/reminders/outbox', tag: '提醒', summary: '发送队列状态与明细（号码脱敏）', auth: OPS,
@@ -41,6 +54,10 @@ export const remindersApi = {
   setMyPreferences: route({
     method: 'put', path: '/me/sms-preferences', tag: '提醒', summary: '设置本人各类提醒是否接收短信', auth: 'any',
     body: preferences, response: z.record(z.string(), z.boolean()),
+  }),
+  jobs: route({
+    method: 'get', path: '/platform/jobs', tag: '提醒', summary: '后台任务（提醒扫描、短信发送）的状态与告警',
+    auth: ['system_admin', 'security_admin'], response: jobsView,
   }),
   overdueSupervision: route({
     method: 'get', path: '/supervision/overdue', tag: '提醒', summary: '检察院监督视图：本院备案案件中逾期未办的待办', auth: ['procurator'],

@@ -28,7 +28,7 @@ export class CasesController {
     return this.cases.detail(em, user, await em.findOneByOrFail(CaseRecord, { id: row.id }));
   }
 
-  @Endpoint(api.list)
+  @Endpoint(api.list, { replica: true })
   async list({ input, user, em }: Call<typeof api.list>) {
     return this.cases.list(em, user, input.query);
   }
@@ -98,7 +98,7 @@ export class CasesController {
     return this.tasks.extend(em, user, input.params.id, input.body.extension, input.body.reason);
   }
 
-  @Endpoint(api.notifications)
+  @Endpoint(api.notifications, { replica: true })
   async notifications({ input, user, em }: Call<typeof api.notifications>) {
     return this.tasks.notifications(em, user, input.query);
   }

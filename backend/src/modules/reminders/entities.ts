@@ -80,3 +80,25 @@ export class SmsPreference {
   @PrimaryColumn({ type: 'varchar', length: 16 }) kind: ReminderKind;
   @Column({ type: 'boolean', default: true }) enabled: boolean;
 }
+
+/**
+ * How the last pass of a background job went (the deadline scan, the sender): one row per job,
+ * written at the end of every pass by whichever instance ran it, read by /health and the
+ * admins' console. A job that fails or stops completing is therefore seen, never only logged.
+ */
+@Entity('job_status')
+export class JobStatus {
+  @PrimaryColumn({ type: 'varchar', length: 64 }) name: string;
+  /** Of the latest completed pass. */
+  @Column({ type: 'varchar', length: 12 }) state: 'ok' | 'failing';
+  @Instant('last_pass_at') lastPassAt: Date;
+  @Instant('last_success_at', { nullable: true }) lastSuccessAt: Date | null;
+  @Instant('last_failure_at', { nullable: true }) lastFailureAt: Date | null;
+  @Column({ name: 'last_error', type: 'varchar', length: 500, nullable: true }) lastError: string | null;
+  /** Failed passes in a row (0 after a success). */
+  @Column({ name: 'failures_in_row', type: 'int', default: 0 }) failuresInRow: number;
+  @Column({ name: 'duration_ms', type: 'int', default: 0 }) durationMs: number;
+  /** JSON of the latest pass's counts (tasks looked at, reminders written, failures; messages sent…). */
+  @Column({ type: 'text' }) counts: string;
+  @Column({ type: 'varchar', length: 64 }) instance: string;
+}

@@ -4,7 +4,7 @@ import { CaseTask, CaseRecord, Notification, TaskExtension } from '../cases/enti
 import { User, UserRole, OrgContact } from '../users/entities';
 import { Organisation, OrgName } from '../directory/entities';
 import { validOn, addDays } from '../../common/days';
-import { Reminder, ReminderLog, SmsPreference, type ReminderKind } from './entities';
+import { Reminder, SmsPreference, type ReminderKind } from './entities';
 import type { AppConfig } from '../../config/env';
 import type { WorkCalendar } from '../deadlines/calendar';
 import { shanghaiDate, dueText, HOUR, MINUTE } from '../../common/clock';
@@ -15,6 +15,8 @@ const OFFICERS: Record<string, Role[]> = {
   监察机关: ['supervisory_officer'],
 };
 const HEADS: Record<string, Role[]> = { 行政执法机关: ['agency_head'], 公安机关: ['police_head'] };
+/** Rows per INSERT: no statement grows with the page. */
+const CHUNK = 200;
 
 export interface Due {
   task: CaseTask;
@@ -231,25 +233,29 @@ export class ReminderPlanner {
       for (const r of await em.find(Reminder, { where: { dedupeKey: In(keys) }, select: { dedupeKey: true } })) existing.add(r.dedupeKey);
     }
     const fresh = rows.filter((r) => !existing.has(r.dedupeKey!));
-    for (let i = 0; i < fresh.length; i += 200) {
-      await em.createQueryBuilder().insert().into(Reminder).values(fresh.slice(i, i + 200)).orIgnore().execute();
+    // Chunked so that no statement grows with the page (a packet limit must never be reached), and
+    // without TypeORM reading back what it inserted (updateEntity(false)): nothing here needs the ids.
+    for (let i = 0; i < fresh.length; i += CHUNK) {
+      const chunk = fresh.slice(i, i + CHUNK);
+      await em.createQueryBuilder().insert().into(Reminder).values(chunk).orIgnore().updateEntity(false).execute();
+      // The delivery log's first line for each, in the database (INSERT … SELECT): the new ids never travel to the app and back.
+      const [select, params] = em.createQueryBuilder(Reminder, 'r')
+        .select('r.id').addSelect("CASE WHEN r.channel = 'sms' THEN 'queued' ELSE 'sent' END").addSelect('NULL').addSelect('NULL').addSelect('NULL').addSelect(':at')
+        .where('r.dedupe_key IN (:...keys)', { keys: chunk.map((r) => r.dedupeKey!), at: now }).getQueryAndParameters();
+      const q = (name: string) => em.connection.driver.escape(name);
+      await em.query(`INSERT INTO ${q('reminder_log')} (${['reminder_id', 'event', 'code', 'detail', 'provider_id', 'at'].map(q).join(', ')}) ${select}`, params);
     }
-    // Chunked so that no statement grows with the page (a packet limit must never be reached).
     const newNotices = fresh.filter((r) => r.channel === 'inapp').map((r) => notices.get(r.dedupeKey!)!);
-    for (let i = 0; i < newNotices.length; i += 200) await em.insert(Notification, newNotices.slice(i, i + 200));
-    const saved: Array<Pick<Reminder, 'id' | 'channel'>> = [];
-    for (let i = 0; i < fresh.length; i += 500) {
-      saved.push(...await em.find(Reminder, { where: { dedupeKey: In(fresh.slice(i, i + 500).map((r) => r.dedupeKey!)) }, select: { id: true, channel: true } }));
-    }
-    for (let i = 0; i < saved.length; i += 500) {
-      await em.insert(ReminderLog, saved.slice(i, i + 500).map((r) => ({ reminderId: r.id, event: r.channel === 'sms' ? 'queued' : 'sent', code: null, detail: null, providerId: null, at: now })));
+    for (let i = 0; i < newNotices.length; i += CHUNK) {
+      await em.createQueryBuilder().insert().into(Notification).values(newNotices.slice(i, i + CHUNK)).updateEntity(false).execute();
     }
     return fresh.length;
   }
 
   /** The organisation's duty contacts, else its officers; heads for escalation. Only people in post. */
   private async recipients(em: EntityManager, orgIds: number[], orgs: Map<number, Organisation>) {
-    const users = await em.find(User, { where: { orgId: In(orgIds), status: 'active' } });
+    // Only what a recipient needs (never the password hash).
+    const users = await em.find(User, { where: { orgId: In(orgIds), status: 'active' }, select: { id: true, orgId: true, phone: true } });
     const roles = users.length ? await em.find(UserRole, { where: { userId: In(users.map((u) => u.id)) } }) : [];
     const contacts = await em.find(OrgContact, { where: { orgId: In(orgIds), kind: 'duty' } });
     const prefs = users.length ? await em.find(SmsPreference, { where: { userId: In(users.map((u) => u.id)), enabled: false } }) : [];

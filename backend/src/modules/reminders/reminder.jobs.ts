@@ -1,6 +1,7 @@
 import { Inject, Config, ILogger, Logger } from '@midwayjs/core';
 import { Job, IJob } from '@midwayjs/cron';
 import { RemindersService } from './reminders.service';
+import { ReportedFailure } from './job-status';
 import { jobSchedules, type AppConfig } from '../../config/env';
 
 // Decorators take constants: the intervals are read from the environment when this file loads.
@@ -15,8 +16,10 @@ export class ReminderScanJob implements IJob {
 
   async onTick() {
     if (!this.cfg.reminders.enabled) return;
-    // Never silent: what a page could not do is logged by the scan with the task ids; this catches the rest.
-    await this.reminders.scanReport().catch((err: Error) => this.logger.error('提醒扫描失败（下次扫描继续）：%s', err.message));
+    // Never silent: every pass is recorded and a failing one logged with its counts (job-status.ts); this catches the rest.
+    await this.reminders.scanReport().catch((err: Error) => {
+      if (!(err instanceof ReportedFailure)) this.logger.error('提醒扫描失败（下次扫描继续）：%s', err.message);
+    });
   }
 }
 
@@ -29,6 +32,8 @@ export class ReminderSendJob implements IJob {
 
   async onTick() {
     if (!this.cfg.reminders.enabled) return;
-    await this.reminders.drain().catch((err: Error) => this.logger.error('短信发送失败（下次继续）：%s', err.message));
+    await this.reminders.drain().catch((err: Error) => {
+      if (!(err instanceof ReportedFailure)) this.logger.error('短信发送失败（下次继续）：%s', err.message);
+    });
   }
 }

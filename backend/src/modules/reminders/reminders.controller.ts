@@ -4,6 +4,7 @@ import { API } from '@lfxj/contracts';
 import { Endpoint, type Call } from '../../common/endpoint';
 import { RemindersService } from './reminders.service';
 import { TasksService } from '../cases/tasks.service';
+import { JobStatusService } from './job-status';
 
 const api = API.reminders;
 
@@ -12,6 +13,7 @@ export class RemindersController {
   @Inject() ctx: Context;
   @Inject() reminders: RemindersService;
   @Inject() tasks: TasksService;
+  @Inject() jobs: JobStatusService;
 
   @Endpoint(api.outbox)
   async outbox({ input, em }: Call<typeof api.outbox>) {
@@ -44,7 +46,14 @@ export class RemindersController {
     return this.reminders.setPreferences(em, user.id, input.body);
   }
 
-  @Endpoint(api.overdueSupervision)
+  /** The banner at the top of the admins' console (read on the primary: it is about now). */
+  @Endpoint(api.jobs)
+  async jobStatus() {
+    return this.jobs.overview();
+  }
+
+  // A supervision list tolerates a few seconds of replication lag.
+  @Endpoint(api.overdueSupervision, { replica: true })
   async overdueSupervision({ input, user, em }: Call<typeof api.overdueSupervision>) {
     return this.tasks.overdueForSupervision(em, user, input.query);
   }

@@ -13,10 +13,18 @@ import { type DrainResult } from './sender';
 import { Reminder, ReminderLog, SmsPreference, type ReminderKind } from './entities';
 import type { SmsDriver } from './sms';
 import { SmsService } from '../sms/sms.service';
+import { JobStatusService, SCAN_JOB, SEND_JOB, type PassOutcome } from './job-status';
 
 const CHOOSABLE: ReminderKind[] = ['new_task', 'due_soon', 'overdue', 'escalation'];
-export const SCAN_LEASE = 'reminder-scan';
-export const SEND_LEASE = 'reminder-send';
+export const SCAN_LEASE = SCAN_JOB;
+export const SEND_LEASE = SEND_JOB;
+/** Single-task failures named one by one in the log per pass; the pass's error line counts the rest. */
+const LOGGED_FAILURES = 20;
+/**
+ * A pass in which this many tasks fail on their own stops: that is no longer a bad task but a
+ * broken scan (each failing task costs a few transactions to isolate, and a log line).
+ */
+const MAX_FAILURES_PER_PASS = 500;
 
 /** What one deadline scan did. */
 export interface ScanReport {
@@ -25,9 +33,15 @@ export interface ScanReport {
   tasks: number;
   written: number;
   /** Tasks whose reminders could not be written this time; the next scan tries them again. */
+  failed: number;
+  /** Their ids (the first LOGGED_FAILURES: memory stays bounded whatever fails). */
   failedTaskIds: number[];
-  /** Why the scan stopped early: another instance took the lease, or the database went away. */
-  stopped: 'lease' | 'database' | null;
+  /**
+   * Why the scan stopped early: another instance took the lease, the database went away, too
+   * many tasks failed, or the scan itself failed (`error` says why).
+   */
+  stopped: 'lease' | 'database' | 'failures' | 'error' | null;
+  error?: string;
 }
 
 /** The lease was taken over between two pages: stop, the new holder goes on. */
@@ -59,6 +73,7 @@ export class RemindersService {
   @Inject() private lease: LeaseService;
   @Inject() private deadlines: DeadlinesService;
   @Inject() private sms: SmsService;
+  @Inject() private jobs: JobStatusService;
   @Logger() private logger: ILogger;
   private planner: ReminderPlanner;
 
@@ -76,9 +91,24 @@ export class RemindersService {
     return (await this.scanReport())?.written ?? 0;
   }
 
-  /** One pass of the deadline scan with what it did; null when another instance holds the lease (or a pass is running). */
+  /**
+   * One pass of the deadline scan with what it did; null when another instance holds the lease
+   * (or a pass is running). Every pass this instance completes is recorded (job_status); one that
+   * failed in part or in whole is logged as an error with its counts, and /health reports it.
+   */
   scanReport(): Promise<ScanReport | null> {
-    return this.lease.exclusive(SCAN_LEASE, () => this.scanPages());
+    return this.lease.exclusive(SCAN_LEASE, () => this.jobs.pass(SCAN_JOB, () => this.scanPages(), (r) => this.scanOutcome(r)));
+  }
+
+  private scanOutcome(r: ScanReport): PassOutcome | null {
+    // Taken over between two pages: the new holder's pass is the one that counts.
+    if (r.stopped === 'lease') return null;
+    const counts = { pages: r.pages, tasks: r.tasks, written: r.written, failed: r.failed };
+    const ids = r.failedTaskIds.length ? `待办 ${idRanges(r.failedTaskIds)}${r.failed > r.failedTaskIds.length ? ' 等' : ''}` : '';
+    if (r.stopped === 'error' || r.stopped === 'database') return { counts, failure: `扫描中止：${r.error ?? '数据库不可用'}` };
+    if (r.stopped === 'failures') return { counts, failure: `失败的待办达到 ${MAX_FAILURES_PER_PASS} 个，扫描中止（${ids}）：${r.error ?? ''}` };
+    if (r.failed) return { counts, failure: `${r.failed} 个待办的提醒未能写入，下次扫描重试（${ids}）：${r.error ?? ''}` };
+    return { counts };
   }
 
   /**
@@ -88,9 +118,20 @@ export class RemindersService {
    * tasks keep their point, so the next scan tries them again.
    */
   private async scanPages(): Promise<ScanReport> {
+    const report: ScanReport = { pages: 0, tasks: 0, written: 0, failed: 0, failedTaskIds: [], stopped: null };
+    try {
+      await this.scanInto(report);
+    } catch (err) {
+      // Whatever the pages did stays done; the report says how far the pass came and why it stopped.
+      report.stopped = err instanceof AppError && err.code === 'DB_UNAVAILABLE' ? 'database' : 'error';
+      report.error = err instanceof Error ? err.message : String(err);
+    }
+    return report;
+  }
+
+  private async scanInto(report: ScanReport): Promise<void> {
     const now = this.clock.now();
     const size = this.cfg.reminders.scanPageSize;
-    const report: ScanReport = { pages: 0, tasks: 0, written: 0, failedTaskIds: [], stopped: null };
     const calendar = await this.db.read((em) => this.deadlines.calendar(em));
     const runPage = (ids: number[]) => this.db.transaction(async (em) => {
       if (!(await this.lease.renewIn(em, SCAN_LEASE))) throw new LeaseLost();
@@ -118,6 +159,7 @@ export class RemindersService {
         if (err instanceof AppError && err.code === 'DB_UNAVAILABLE') {
           this.logger.error('提醒扫描：数据库不可用，本次扫描中止（待办 %s 留待下次）：%s', idRanges(ids), why);
           report.stopped = 'database';
+          report.error = why;
           break;
         }
         this.logger.error('提醒扫描：一页待办写入失败，分开重试（待办 %s）：%s', idRanges(ids), why);
@@ -129,7 +171,6 @@ export class RemindersService {
       }
       if (page.length < size) break;
     }
-    return report;
   }
 
   /**
@@ -148,8 +189,14 @@ export class RemindersService {
         return;
       }
       if (ids.length === 1) {
-        report.failedTaskIds.push(ids[0]);
-        this.logger.error('提醒扫描：待办 %d 的提醒写入失败，下次扫描重试：%s', ids[0], err instanceof Error ? err.message : String(err));
+        const why = err instanceof Error ? err.message : String(err);
+        report.failed++;
+        report.error ??= why;
+        if (report.failedTaskIds.length < LOGGED_FAILURES) {
+          report.failedTaskIds.push(ids[0]);
+          this.logger.error('提醒扫描：待办 %d 的提醒写入失败，下次扫描重试：%s', ids[0], why);
+        }
+        if (report.failed >= MAX_FAILURES_PER_PASS) report.stopped = 'failures';
         return;
       }
       const half = Math.ceil(ids.length / 2);
@@ -164,7 +211,11 @@ export class RemindersService {
    */
   drain(): Promise<DrainResult | null> {
     const lease = !this.db.isMysql;
-    return this.lease.exclusive(SEND_LEASE, () => this.sms.sender().drain(this.clock.now()), { lease });
+    return this.lease.exclusive(SEND_LEASE, () => this.jobs.pass(SEND_JOB, () => this.sms.sender().drain(this.clock.now()), (r) => ({
+      counts: { ...r },
+      // Every provider call of the pass failed: nothing reaches anyone (provider down, keys or templates wrong).
+      failure: r.sent + r.confirmed === 0 && r.retried + r.failed > 0 ? `本次 ${r.retried + r.failed} 条短信全部发送失败，请检查短信服务商配置与连通性` : undefined,
+    })), { lease });
   }
 
   /** A finished task's pending reminders are cancelled in the same transaction. */
