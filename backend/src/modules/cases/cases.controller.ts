@@ -98,7 +98,8 @@ export class CasesController {
     return this.tasks.extend(em, user, input.params.id, input.body.extension, input.body.reason);
   }
 
-  @Endpoint(api.notifications, { replica: true })
+  // Not lag-tolerant: one marks a 通报 read and reloads the list (it must not come back unread).
+  @Endpoint(api.notifications)
   async notifications({ input, user, em }: Call<typeof api.notifications>) {
     return this.tasks.notifications(em, user, input.query);
   }
