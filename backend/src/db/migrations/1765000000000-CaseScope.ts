@@ -9,7 +9,9 @@ const ROLES = [['agency', 'agency_org_id'], ['police', 'police_org_id'], ['procu
  * when the scope is computed, so a merger rewrites nothing here). It is written in the same
  * transaction as every change of a case's party organisations or state.
  *
- * - PK (case_id, role): "may this viewer see case X" reads at most four rows of the case.
+ * - PK (case_id, role): the rows of one case, written by (case_id, role).
+ * - (org_id, case_id): "may this viewer see case X" is one point lookup per scope organisation
+ *   whatever the organisation's size (the optimiser may also take the four rows of the PK).
  * - (org_id, created_at, case_id) and (org_id, state, created_at, case_id): search pages in
  *   (created_at, id) order straight from the index, filtered by state and registration date.
  *   `state` and `created_at` are copies of the case's (created_at never changes; state moves
@@ -28,6 +30,7 @@ export class CaseScope1765000000000 implements MigrationInterface {
       { name: 'case_id', type: 'int', isPrimary: true }, { name: 'role', type: 'varchar', length: '16', isPrimary: true },
       c.int('org_id'), c.str('state', 32), { name: 'created_at', type: 'datetime', precision: mysql ? 3 : undefined },
     ], [
+      idx('ix_case_party_org_probe', ['org_id', 'case_id']),
       idx('ix_case_party_org_org', ['org_id', 'created_at', 'case_id']),
       idx('ix_case_party_org_org_state', ['org_id', 'state', 'created_at', 'case_id']),
     ]);
