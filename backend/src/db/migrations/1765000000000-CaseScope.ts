@@ -3,6 +3,10 @@ import { schemaKit } from '../schema-kit';
 
 const ROLES = [['agency', 'agency_org_id'], ['police', 'police_org_id'], ['procuratorate', 'procuratorate_org_id'], ['supervisory', 'supervisory_org_id']] as const;
 
+/** The scope rows of the cases that exist at the upgrade (a test runs the same statements). */
+export const CASE_SCOPE_FILL = ROLES.map(([role, column]) => `INSERT INTO case_party_org (case_id, role, org_id, state, created_at)
+  SELECT id, '${role}', ${column}, state, created_at FROM case_record WHERE ${column} IS NOT NULL`);
+
 /**
  * Case scope as one indexed lookup (issue 8): `case_party_org` holds one row per party
  * organisation of a case (the organisation itself, not its successors: successions are resolved
@@ -34,10 +38,7 @@ export class CaseScope1765000000000 implements MigrationInterface {
       idx('ix_case_party_org_org', ['org_id', 'created_at', 'case_id']),
       idx('ix_case_party_org_org_state', ['org_id', 'state', 'created_at', 'case_id']),
     ]);
-    for (const [role, column] of ROLES) {
-      await q.query(`INSERT INTO case_party_org (case_id, role, org_id, state, created_at)
-        SELECT id, '${role}', ${column}, state, created_at FROM case_record WHERE ${column} IS NOT NULL`);
-    }
+    for (const sql of CASE_SCOPE_FILL) await q.query(sql);
     await q.createIndex('case_record', new TableIndex({ name: 'ix_case_record_region_created', columnNames: ['region_id', 'created_at'] }));
     await q.createIndex('case_record', new TableIndex({ name: 'ix_case_record_region_state', columnNames: ['region_id', 'state', 'created_at'] }));
     await q.createIndex('case_record', new TableIndex({ name: 'ix_case_record_agency_case_no', columnNames: ['agency_case_no'] }));

@@ -130,18 +130,16 @@ export class CasesService {
     const filters = (id: string, at: string, state: string, c: string | null) => {
       const where: string[] = [];
       const params: unknown[] = [];
-      if (q.state) where.push(`${state} = ?`), params.push(q.state);
-      if (from) where.push(`${at} >= ?`), params.push(from);
-      if (to) where.push(`${at} < ?`), params.push(to);
-      if (cursor) {
-        where.push(`${at} <= ? AND (${at} < ? OR ${id} < ?)`);
-        params.push(instantParam(cursor.at), instantParam(cursor.at), cursor.id);
-      }
-      if (q.agencyId) where.push(`${c}.agency_org_id = ?`), params.push(q.agencyId);
-      if (q.overdue === 'true') {
-        where.push(`EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = ${id} AND t.status = 'open' AND t.due_at < ?)`);
-        params.push(now);
-      }
+      const add = (condition: string, ...values: unknown[]) => {
+        where.push(condition);
+        params.push(...values);
+      };
+      if (q.state) add(`${state} = ?`, q.state);
+      if (from) add(`${at} >= ?`, from);
+      if (to) add(`${at} < ?`, to);
+      if (cursor) add(`${at} <= ? AND (${at} < ? OR ${id} < ?)`, instantParam(cursor.at), instantParam(cursor.at), cursor.id);
+      if (q.agencyId) add(`${c}.agency_org_id = ?`, q.agencyId);
+      if (q.overdue === 'true') add(`EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = ${id} AND t.status = 'open' AND t.due_at < ?)`, now);
       return { where, params };
     };
     const orgs = viewer.orgIds.length ? viewer.orgIds : [0];
