@@ -5,7 +5,7 @@
  */
 import type { TokenPair } from '@lfxj/contracts';
 import { startApp, bearer, type TestApp } from './support';
-import { caseClient, TRANSFER_DOCS } from './cases.support';
+import { caseClient } from './cases.support';
 import { CASE_SCOPE_FILL } from '../src/db/migrations/1765000000000-CaseScope';
 
 let t: TestApp;
@@ -33,13 +33,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-async function transferred(no: string) {
-  const created = await c.create(agency, no);
-  await c.step(agency, created.id, 'submit_report', ['transfer_report']);
-  await c.step(agencyHead, created.id, 'approve_transfer');
-  await c.step(agency, created.id, 'transfer', TRANSFER_DOCS);
-  return created.id;
-}
+const transferred = (no: string) => c.transferred(agency, agencyHead, no);
 
 /** Every case's scope rows against its columns: the rows a search and every scope check rely on. */
 async function scopeMismatches() {
