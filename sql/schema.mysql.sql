@@ -111,7 +111,19 @@ CREATE TABLE `case_party` (
   `id_number` varchar(32) DEFAULT NULL,
   PRIMARY KEY (`id`),
   KEY `ix_case_party_case` (`case_id`),
-  KEY `ix_case_party_name` (`name`)
+  KEY `ix_case_party_name` (`name`,`case_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE `case_party_org` (
+  `case_id` int(11) NOT NULL,
+  `role` varchar(16) NOT NULL,
+  `org_id` int(11) NOT NULL,
+  `state` varchar(32) NOT NULL,
+  `created_at` datetime(3) NOT NULL,
+  PRIMARY KEY (`case_id`,`role`),
+  KEY `ix_case_party_org_probe` (`org_id`,`case_id`),
+  KEY `ix_case_party_org_org` (`org_id`,`created_at`,`case_id`),
+  KEY `ix_case_party_org_org_state` (`org_id`,`state`,`created_at`,`case_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `case_record` (
@@ -141,7 +153,10 @@ CREATE TABLE `case_record` (
   KEY `ix_case_record_agency_created` (`agency_org_id`,`created_at`),
   KEY `ix_case_record_police_created` (`police_org_id`,`created_at`),
   KEY `ix_case_record_procuratorate_created` (`procuratorate_org_id`,`created_at`),
-  KEY `ix_case_record_state` (`state`)
+  KEY `ix_case_record_state` (`state`),
+  KEY `ix_case_record_region_created` (`region_id`,`created_at`),
+  KEY `ix_case_record_region_state` (`region_id`,`state`,`created_at`),
+  KEY `ix_case_record_agency_case_no` (`agency_case_no`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `case_regulation` (
@@ -566,4 +581,5 @@ INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764860000000, 'AuditSeal
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764900000000, 'SmsDelivery1764900000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764950000000, 'DeadlineRules1764950000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764960000000, 'LoginThrottle1764960000000');
+INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1765000000000, 'CaseScope1765000000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1765200000000, 'JobStatus1765200000000');

@@ -42,12 +42,20 @@ export function caseClient(t: TestApp) {
     if (res.status !== 200) throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body as { id: number; platformNo: string; version: number };
   };
+  /** Record, approve and transfer a case with the five documents; its id. */
+  const transferred = async (agency: TokenPair, head: TokenPair, no: string) => {
+    const created = await create(agency, no);
+    await step(agency, created.id, 'submit_report', ['transfer_report']);
+    await step(head, created.id, 'approve_transfer');
+    await step(agency, created.id, 'transfer', TRANSFER_DOCS);
+    return created.id;
+  };
   const notifications = async (who: TokenPair) => (await t.http().get('/api/v1/notifications?pageSize=100').set(bearer(who))).body;
   const counts = async () => {
     const n = async (table: string) => Number((await t.sql(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
     return { events: await n('case_event'), tasks: await n('case_task'), notifications: await n('notification'), filings: await n('filing') };
   };
-  return { upload, get, act, step, create, notifications, counts };
+  return { upload, get, act, step, create, transferred, notifications, counts };
 }
 
 export const TRANSFER_DOCS: DocType[] = ['transfer_letter', 'investigation_report', 'evidence_list', 'expert_report', 'other'];

@@ -32,14 +32,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-/** Record, approve and transfer a case with the five documents. */
-async function transferred(no: string) {
-  const created = await c.create(agency, no);
-  await c.step(agency, created.id, 'submit_report', ['transfer_report']);
-  await c.step(agencyHead, created.id, 'approve_transfer');
-  await c.step(agency, created.id, 'transfer', TRANSFER_DOCS);
-  return created.id;
-}
+const transferred = (no: string) => c.transferred(agency, agencyHead, no);
 
 describe('the forward process', () => {
   test('transfer with the five documents → filing signed → 补正 → 立案 → hand-over; every party sees it all', async () => {

@@ -6,7 +6,7 @@ import { AuditLog } from '../modules/audit/entities';
 import { Lease } from '../modules/platform/entities';
 import { DeadlineRule, CalendarOverrideRow, CalendarYear } from '../modules/deadlines/entities';
 import {
-  CaseRecord, CaseParty, CaseRegulation, CaseEvent, CaseTask, TaskExtension, Filing, CaseDocument, Notification, NotificationRead,
+  CaseRecord, CaseParty, CaseRegulation, CaseEvent, CaseTask, TaskExtension, Filing, CaseDocument, Notification, NotificationRead, CasePartyOrg,
 } from '../modules/cases/entities';
 import { Reminder, ReminderLog, SmsPreference, SmsDelivery, JobStatus } from '../modules/reminders/entities';
 
@@ -17,6 +17,6 @@ export const ENTITIES = [
   LegalOrgan, Regulation, RegulationIssuer, RegulationArticle,
   AuditLog, Lease,
   DeadlineRule, CalendarOverrideRow, CalendarYear,
-  CaseRecord, CaseParty, CaseRegulation, CaseEvent, CaseTask, TaskExtension, Filing, CaseDocument, Notification, NotificationRead,
+  CaseRecord, CaseParty, CaseRegulation, CaseEvent, CaseTask, TaskExtension, Filing, CaseDocument, Notification, NotificationRead, CasePartyOrg,
   Reminder, ReminderLog, SmsPreference, SmsDelivery, JobStatus,
 ];

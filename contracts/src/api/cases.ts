@@ -1,10 +1,15 @@
 import { z } from 'zod';
-import { route, text, optText, id, bodyId, date, idParams, pageQuery, pageOf, okResponse } from './route';
+import { route, text, optText, id, bodyId, date, idParams, pageQuery, pageOf, okResponse, wholeNumber } from './route';
 import { STATES, TRANSITIONS, DOC_TYPES, URGE_KINDS, type StateKey, type TransitionKey, type DocType } from '../process';
 
 const stateSchema = z.enum(Object.keys(STATES) as [StateKey, ...StateKey[]]);
 const transitionSchema = z.enum(Object.keys(TRANSITIONS) as [TransitionKey, ...TransitionKey[]]);
 export const docTypeSchema = z.enum(Object.keys(DOC_TYPES) as [DocType, ...DocType[]]);
+
+/** The latest entries a case detail carries; earlier ones are read page by page. */
+export const TIMELINE_PAGE = 50;
+/** A search counts matches up to this many; past it the total is a lower bound ("1000+"). */
+export const SEARCH_COUNT_LIMIT = 1000;
 
 const CASE_WORKERS = ['agency_officer', 'agency_head', 'police_officer', 'police_head', 'procurator', 'supervisory_officer'] as const;
 const AGENCY = ['agency_officer', 'agency_head'] as const;
@@ -57,7 +62,9 @@ export const caseDetail = caseSummary.extend({
   facts: z.string().nullable(), amountInvolved: z.string().nullable(), penaltyInfo: z.string().nullable(),
   parties: z.array(z.object({ kind: z.enum(['person', 'company']), name: z.string(), idNumberMasked: z.string().nullable() })),
   regulationIds: z.array(z.number().int()),
-  timeline: z.array(eventView), tasks: z.array(taskView),
+  timeline: z.array(eventView).describe(`时间线：最近 ${TIMELINE_PAGE} 条，按先后；更早的记录用 GET /cases/{id}/events?before= 分页读取`),
+  timelineHasMore: z.boolean().describe('还有更早的时间线记录'),
+  tasks: z.array(taskView),
   filing: filingView.nullable().describe('最近一次移送的备案'),
   filings: z.array(filingView).describe('每次移送各一份备案，按时间先后'),
   drafts: z.array(documentView).describe('本单位已上传、尚未随步骤提交的文书'),
@@ -95,12 +102,25 @@ export const casesApi = {
       from: date('登记起始日期').optional(),
       to: date('登记截止日期').optional(),
       overdue: z.enum(['true', 'false']).describe('仅逾期').optional(),
+      cursor: z.string().trim().regex(/^[A-Za-z0-9_-]{1,200}$/, { message: '不是有效的翻页位置' }).describe('翻页位置（上一页的 nextCursor；给出时忽略 page）').optional(),
     }),
-    response: pageOf(caseSummary),
+    response: pageOf(caseSummary).extend({
+      totalIsLowerBound: z.boolean().describe(`为 true 时 total 只是下限（超过 ${SEARCH_COUNT_LIMIT} 件不再精确计数）`),
+      nextCursor: z.string().nullable().describe('下一页的翻页位置；null 表示没有下一页'),
+    }),
   }),
   get: route({
     method: 'get', path: '/cases/:id', tag: '案件', summary: '案件详情与时间线（各方相同）', auth: CASE_WORKERS,
     params: idParams, response: caseDetail,
+  }),
+  events: route({
+    method: 'get', path: '/cases/:id/events', tag: '案件', summary: '时间线分页：某一序号之前的记录（由近及远取，按先后返回）', auth: CASE_WORKERS,
+    params: idParams,
+    query: z.strictObject({
+      before: id('序号（不含）').optional(),
+      limit: wholeNumber('条数', 1, 100).default(TIMELINE_PAGE).describe('条数'),
+    }),
+    response: z.object({ items: z.array(eventView), hasMore: z.boolean().describe('还有更早的记录') }),
   }),
   act: route({
     method: 'post', path: '/cases/:id/actions', tag: '案件', summary: '执行流程操作（检查角色、单位、状态与版本）', auth: CASE_WORKERS,

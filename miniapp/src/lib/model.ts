@@ -14,6 +14,8 @@ export type NotificationView = Out<typeof notificationView>
 export type DocumentView = Out<typeof documentView>
 export type OrgSummary = Out<typeof orgSummary>
 export type Paged<T> = { items: T[]; total: number; page: number; pageSize: number }
+/** 案件检索: past SEARCH_COUNT_LIMIT the total is a lower bound; pages follow `nextCursor`. */
+export type CaseSearch = Paged<CaseSummary> & { totalIsLowerBound: boolean; nextCursor: string | null }
 export type Inbox = Paged<TaskView> & { overdueCount: number; dueSoonCount: number }
 export type Notifications = Paged<NotificationView> & { unreadCount: number }
 export type CaseAction = CaseDetail['availableActions'][number]

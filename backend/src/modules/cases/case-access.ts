@@ -2,7 +2,7 @@ import { Provide, Scope, ScopeEnum, Inject } from '@midwayjs/core';
 import { In, type EntityManager, type SelectQueryBuilder, type ObjectLiteral } from 'typeorm';
 import type { Party, Role } from '@lfxj/contracts';
 import { CaseRecord, type Actor } from './entities';
-import { Organisation, Region } from '../directory/entities';
+import { Organisation } from '../directory/entities';
 import { DirectoryService } from '../directory/directory.service';
 import { AppError } from '../../common/app-error';
 import type { AuthUser } from '../auth/auth.service';
@@ -28,27 +28,44 @@ export interface CaseViewer {
 @Scope(ScopeEnum.Singleton)
 export class CaseAccess {
   @Inject() private directory: DirectoryService;
+  /**
+   * The viewer of each request's user, computed once: the AuthUser object lives for one request
+   * (or, if authentication ever caches it, as long as that cache, whose staleness it then shares).
+   */
+  private readonly viewers = new WeakMap<AuthUser, Promise<CaseViewer>>();
 
-  async viewer(em: EntityManager, user: AuthUser): Promise<CaseViewer> {
-    const orgIds = await this.directory.scopeOrgIds(em, user.orgId);
-    const org = await em.findOneByOrFail(Organisation, { id: user.orgId });
-    let cityRegionIds: number[] = [];
-    if (org.kind === '人民检察院') {
-      const region = await em.findOneByOrFail(Region, { id: org.regionId });
-      if (region.kind === '市本级') {
-        cityRegionIds = [region.id, ...(await em.find(Region, { where: { parentId: region.id } })).map((r) => r.id)];
-      }
+  viewer(em: EntityManager, user: AuthUser): Promise<CaseViewer> {
+    let viewer = this.viewers.get(user);
+    if (!viewer) {
+      viewer = (async () => ({ orgIds: await this.directory.scopeOrgIds(em, user.orgId), cityRegionIds: await this.directory.cityRegionIds(em, user.orgId) }))();
+      // A failed lookup is not remembered: the next call tries again.
+      viewer.catch(() => this.viewers.delete(user));
+      this.viewers.set(user, viewer);
     }
-    return { orgIds, cityRegionIds };
+    return viewer;
   }
 
-  /** Restrict a query on case_record (alias `alias`) to what the viewer may see. */
+  /**
+   * Restrict a query on case_record (alias `alias`) to what the viewer may see: one probe of the
+   * case's scope rows (primary key case_id, at most four rows), or the city rule on the row.
+   */
   restrict<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, viewer: CaseViewer, alias = 'c'): SelectQueryBuilder<T> {
+    const { sql, params } = this.scopeCondition(viewer, alias);
+    return qb.andWhere(sql, params);
+  }
+
+  /** The scope condition with named parameters, for query builders. */
+  scopeCondition(viewer: CaseViewer, alias = 'c'): { sql: string; params: Record<string, unknown> } {
     const orgs = viewer.orgIds.length ? viewer.orgIds : [0];
-    const parts = ['agency_org_id', 'police_org_id', 'procuratorate_org_id', 'supervisory_org_id']
-      .map((col) => `${alias}.${col} IN (:...scopeOrgs)`);
+    const parts = [`EXISTS (SELECT 1 FROM case_party_org scope_p WHERE scope_p.case_id = ${alias}.id AND scope_p.org_id IN (:...scopeOrgs))`];
     if (viewer.cityRegionIds.length) parts.push(`(${alias}.region_id IN (:...cityRegions) AND ${alias}.procuratorate_org_id IS NOT NULL)`);
-    return qb.andWhere(`(${parts.join(' OR ')})`, { scopeOrgs: orgs, cityRegions: viewer.cityRegionIds.length ? viewer.cityRegionIds : [0] });
+    return { sql: `(${parts.join(' OR ')})`, params: { scopeOrgs: orgs, cityRegions: viewer.cityRegionIds.length ? viewer.cityRegionIds : [0] } };
+  }
+
+  /** The same rule as `restrict`, on a row already read (e.g. the case a step has just locked). */
+  sees(viewer: CaseViewer, row: CaseRecord): boolean {
+    return this.partyOrgIds(row).some((org) => viewer.orgIds.includes(org))
+      || (viewer.cityRegionIds.includes(row.regionId) && row.procuratorateOrgId !== null);
   }
 
   /** The case if the user may see it; otherwise the same 404 as for a case that does not exist. */

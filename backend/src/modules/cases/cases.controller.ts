@@ -38,10 +38,15 @@ export class CasesController {
     return this.cases.detail(em, user, await this.access.visibleCase(em, user, input.params.id));
   }
 
+  @Endpoint(api.events)
+  async events({ input, user, em }: Call<typeof api.events>) {
+    return this.cases.events(em, await this.access.visibleCase(em, user, input.params.id), input.query);
+  }
+
+  /** The answer is built from the row the step wrote (no second visibility check, no re-read of the case). */
   @Endpoint(api.act)
   async act({ input, user, em, audit }: Call<typeof api.act>) {
-    const row = await this.workflow.perform(em, user, input.params.id, input.body, audit);
-    return this.cases.detail(em, user, await em.findOneByOrFail(CaseRecord, { id: row.id }));
+    return this.cases.detail(em, user, await this.workflow.perform(em, user, input.params.id, input.body, audit));
   }
 
   /** The files are streamed to storage before the transaction (who may upload is checked first); the transaction registers them. */

@@ -1,18 +1,19 @@
 import { Provide, Scope, ScopeEnum, Inject } from '@midwayjs/core';
-import { In, type EntityManager } from 'typeorm';
+import { In, LessThan, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type { z } from 'zod';
 import {
-  STATES, TRANSITIONS, availableTransitions, INITIAL_STATE,
+  STATES, TRANSITIONS, availableTransitions, INITIAL_STATE, TIMELINE_PAGE, SEARCH_COUNT_LIMIT, type Party,
   type caseDetail, type caseSummary, type taskView, type documentView, type filingView, type TransitionDef, type StateKey, type StateDef,
 } from '@lfxj/contracts';
 import {
-  CaseRecord, CaseParty, CaseRegulation, CaseEvent, CaseTask, TaskExtension, Filing, CaseDocument, appendEvent,
+  CaseRecord, CaseParty, CaseRegulation, CaseEvent, CaseTask, TaskExtension, Filing, CaseDocument, appendEvent, syncPartyOrgs,
 } from './entities';
 import { Organisation } from '../directory/entities';
 import { User } from '../users/entities';
 import { Regulation } from '../regulations/entities';
 import { DirectoryService, escapeLike } from '../directory/directory.service';
-import { CaseAccess, ROLE_PARTY } from './case-access';
+import { CaseAccess, ROLE_PARTY, type CaseViewer } from './case-access';
+import { instantParam, readInstant, encodeCursor, decodeCursor, marks } from './sql';
 import { DeadlinesService } from '../deadlines/deadlines.service';
 import { AppError } from '../../common/app-error';
 import { Clock, HOUR, shanghaiDate } from '../../common/clock';
@@ -58,12 +59,12 @@ export class CasesService {
     }
     // 有案必录: the filing procuratorate of the agency's region supervises every recorded case,
     // transferred or not, so it can spot cases that should have been transferred (310 Art14).
-    const route = await this.directory.resolveRouting(em, agency.id);
+    const route = await this.directory.routeOf(em, agency.id);
     const now = this.clock.now();
     const row = em.create(CaseRecord, {
       platformNo: `tmp-${now.getTime()}-${Math.random().toString(36).slice(2, 10)}`, agencyCaseNo: input.agencyCaseNo, title: input.title,
       kind: 'transfer', state: INITIAL_STATE, agencyOrgId: agency.id, regionId: agency.regionId, policeOrgId: null,
-      procuratorateOrgId: route.procuratorate?.id ?? null, supervisoryOrgId: null, suspectedOffence: input.suspectedOffence ?? null,
+      procuratorateOrgId: route.procuratorateOrgId, supervisoryOrgId: null, suspectedOffence: input.suspectedOffence ?? null,
       amountInvolved: input.amountInvolved ?? null, facts: input.facts ?? null, penaltyInfo: input.penaltyInfo ?? null,
       createdBy: user.id, closedAt: null,
     });
@@ -75,9 +76,11 @@ export class CasesService {
       await em.insert(CaseParty, input.parties.map((p) => ({ caseId: row.id, kind: p.kind, name: p.name, idNumber: p.idNumber ?? null })));
     }
     if (regulationIds.length) await em.insert(CaseRegulation, regulationIds.map((regulationId) => ({ caseId: row.id, regulationId })));
+    await syncPartyOrgs(em, row);
+    // The new row is this transaction's (locked until it commits).
     const event = await appendEvent(em, await this.access.actor(em, user), {
       caseId: row.id, transition: 'create', fromState: null, toState: INITIAL_STATE, reason: null, details: '{}', at: now,
-    });
+    }, { locked: true });
     await em.insert(CaseTask, {
       caseId: row.id, orgId: agency.id, state: INITIAL_STATE, title: (STATES[INITIAL_STATE] as StateDef).task ?? '', ruleKey: null, ruleVersion: null,
       startedAt: now, dueAt: null, dueFlagged: false, flagReason: null, status: 'open', openedByEventId: event.id, nextRemindAt: now,
@@ -85,30 +88,115 @@ export class CasesService {
     return row;
   }
 
-  async list(em: EntityManager, user: AuthUser, q: {
-    page: number; pageSize: number; no?: string; party?: string; agencyId?: number; state?: StateKey; from?: string; to?: string; overdue?: string;
-  }) {
+  /**
+   * 案件检索 within the viewer's scope, newest registration first, by keyset (`cursor`) or page.
+   *
+   * Without a number or party filter the scope drives the read: one ordered, limited read per
+   * scope organisation from case_party_org (org_id[, state], created_at, case_id) and, for a city
+   * procuratorate, one per region of its city from case_record (region_id[, state], created_at),
+   * merged; each stops after the page. A number or party filter is far more selective than any
+   * scope, so the prefix match drives and the scope is a probe per match. The count stops at
+   * SEARCH_COUNT_LIMIT + 1 rows: exact below it, a lower bound ("1000+") above.
+   */
+  async list(em: EntityManager, user: AuthUser, q: SearchQuery) {
     const viewer = await this.access.viewer(em, user);
-    const qb = this.access.restrict(em.createQueryBuilder(CaseRecord, 'c'), viewer);
-    if (q.no) qb.andWhere("(c.platform_no LIKE :no ESCAPE '!' OR c.agency_case_no LIKE :no ESCAPE '!')", { no: `%${escapeLike(q.no)}%` });
-    if (q.party) qb.andWhere("c.id IN (SELECT p.case_id FROM case_party p WHERE p.name LIKE :party ESCAPE '!')", { party: `%${escapeLike(q.party)}%` });
-    if (q.agencyId) qb.andWhere('c.agency_org_id = :agencyId', { agencyId: q.agencyId });
-    if (q.state) qb.andWhere('c.state = :state', { state: q.state });
-    // Days are Asia/Shanghai days; instants are stored in UTC.
-    if (q.from) qb.andWhere('c.created_at >= :from', { from: new Date(`${q.from}T00:00:00+08:00`) });
-    if (q.to) qb.andWhere('c.created_at < :to', { to: new Date(new Date(`${q.to}T00:00:00+08:00`).getTime() + 24 * HOUR) });
-    if (q.overdue === 'true') {
-      qb.andWhere("c.id IN (SELECT t.case_id FROM case_task t WHERE t.status = 'open' AND t.due_at < :now)", { now: this.clock.now() });
-    }
-    const [rows, total] = await qb.orderBy('c.updated_at', 'DESC').addOrderBy('c.id', 'DESC')
-      .skip((q.page - 1) * q.pageSize).take(q.pageSize).getManyAndCount();
-    return { items: await this.summaries(em, rows), total, page: q.page, pageSize: q.pageSize };
+    const cursor = q.cursor ? decodeCursor(q.cursor) : null;
+    if (q.cursor && !cursor) throw AppError.field('cursor', '翻页位置', '无效，请从第一页重新查询');
+    const offset = cursor ? 0 : (q.page - 1) * q.pageSize;
+    const page = this.searchSql(viewer, q, cursor, offset + q.pageSize + 1, true);
+    const hits = (await em.query(`${page.sql} LIMIT ? OFFSET ?`, [...page.params, q.pageSize + 1, offset]) as Array<{ id: number | string; created_at: unknown }>)
+      .map((r) => ({ id: Number(r.id), at: readInstant(r.created_at) }));
+    const counted = this.searchSql(viewer, q, null, SEARCH_COUNT_LIMIT + 1, false);
+    const [{ n }] = await em.query(`SELECT COUNT(*) AS n FROM (${counted.sql} LIMIT ?) counted`, [...counted.params, SEARCH_COUNT_LIMIT + 1]) as Array<{ n: number | string }>;
+    const shown = hits.slice(0, q.pageSize);
+    const rows = shown.length ? await em.find(CaseRecord, { where: { id: In(shown.map((h) => h.id)) }, select: SUMMARY_COLUMNS }) : [];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const last = shown[shown.length - 1];
+    return {
+      items: await this.summaries(em, shown.map((h) => byId.get(h.id)).filter((r): r is CaseRecord => !!r)),
+      total: Math.min(Number(n), SEARCH_COUNT_LIMIT), totalIsLowerBound: Number(n) > SEARCH_COUNT_LIMIT,
+      page: cursor ? 1 : q.page, pageSize: q.pageSize,
+      nextCursor: hits.length > q.pageSize && last ? encodeCursor(last.at, last.id) : null,
+    };
   }
 
-  async summaries(em: EntityManager, rows: CaseRecord[]): Promise<CaseSummary[]> {
+  /** The SQL of a search: rows (id, created_at), newest first when `ordered`, each branch cut at `limit`. */
+  private searchSql(viewer: CaseViewer, q: SearchQuery, cursor: { at: Date; id: number } | null, limit: number, ordered: boolean) {
+    const now = instantParam(this.clock.now());
+    const from = q.from ? instantParam(new Date(`${q.from}T00:00:00+08:00`)) : null;
+    // Days are Asia/Shanghai days; instants are stored in UTC.
+    const to = q.to ? instantParam(new Date(new Date(`${q.to}T00:00:00+08:00`).getTime() + 24 * HOUR)) : null;
+    /** Filters on a read whose case id, registration instant and state columns are `id`, `at`, `state`. */
+    const filters = (id: string, at: string, state: string, c: string | null) => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const add = (condition: string, ...values: unknown[]) => {
+        where.push(condition);
+        params.push(...values);
+      };
+      if (q.state) add(`${state} = ?`, q.state);
+      if (from) add(`${at} >= ?`, from);
+      if (to) add(`${at} < ?`, to);
+      if (cursor) add(`${at} <= ? AND (${at} < ? OR ${id} < ?)`, instantParam(cursor.at), instantParam(cursor.at), cursor.id);
+      if (q.agencyId) add(`${c}.agency_org_id = ?`, q.agencyId);
+      if (q.overdue === 'true') add(`EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = ${id} AND t.status = 'open' AND t.due_at < ?)`, now);
+      return { where, params };
+    };
+    const orgs = viewer.orgIds.length ? viewer.orgIds : [0];
+    const order = (id: string, at: string) => (ordered ? ` ORDER BY ${at} DESC, ${id} DESC` : '');
+
+    if (q.no || q.party) {
+      const f = filters('c.id', 'c.created_at', 'c.state', 'c');
+      const where = [...f.where];
+      const params: unknown[] = [...f.params];
+      if (q.no) {
+        where.push("(c.platform_no LIKE ? ESCAPE '!' OR c.agency_case_no LIKE ? ESCAPE '!')");
+        params.push(`${escapeLike(q.no)}%`, `${escapeLike(q.no)}%`);
+      }
+      if (q.party) {
+        where.push("c.id IN (SELECT cp.case_id FROM case_party cp WHERE cp.name LIKE ? ESCAPE '!')");
+        params.push(`${escapeLike(q.party)}%`);
+      }
+      const scope = [`EXISTS (SELECT 1 FROM case_party_org s WHERE s.case_id = c.id AND s.org_id IN (${marks(orgs)}))`];
+      params.push(...orgs);
+      if (viewer.cityRegionIds.length) {
+        scope.push(`(c.region_id IN (${marks(viewer.cityRegionIds)}) AND c.procuratorate_org_id IS NOT NULL)`);
+        params.push(...viewer.cityRegionIds);
+      }
+      where.push(`(${scope.join(' OR ')})`);
+      return { sql: `SELECT c.id AS id, c.created_at AS created_at FROM case_record c WHERE ${where.join(' AND ')}${order('c.id', 'c.created_at')}`, params };
+    }
+
+    const branches: Array<{ sql: string; params: unknown[] }> = [];
+    for (const org of orgs) {
+      const f = filters('p.case_id', 'p.created_at', 'p.state', 'c');
+      branches.push({
+        sql: `SELECT p.case_id AS id, p.created_at AS created_at FROM case_party_org p${q.agencyId ? ' JOIN case_record c ON c.id = p.case_id' : ''}`
+          + ` WHERE ${['p.org_id = ?', ...f.where].join(' AND ')}${order('p.case_id', 'p.created_at')}`,
+        params: [org, ...f.params],
+      });
+    }
+    for (const region of viewer.cityRegionIds) {
+      const f = filters('c.id', 'c.created_at', 'c.state', 'c');
+      branches.push({
+        sql: `SELECT c.id AS id, c.created_at AS created_at FROM case_record c WHERE ${['c.region_id = ?', 'c.procuratorate_org_id IS NOT NULL', ...f.where].join(' AND ')}`
+          + order('c.id', 'c.created_at'),
+        params: [region, ...f.params],
+      });
+    }
+    if (branches.length === 1) return branches[0];
+    // Each branch is cut at the page (read in index order); the union removes a case two branches share.
+    return {
+      sql: branches.map((b, i) => `SELECT id, created_at FROM (${b.sql} LIMIT ${limit}) b${i}`).join(' UNION ') + (ordered ? ' ORDER BY created_at DESC, id DESC' : ''),
+      params: branches.flatMap((b) => b.params),
+    };
+  }
+
+  /** Case summaries; `overdue` when the caller already knows which cases have overdue tasks. */
+  async summaries(em: EntityManager, rows: CaseRecord[], overdue?: Set<number>): Promise<CaseSummary[]> {
     const names = await this.directory.orgNames(em, [...new Set(rows.flatMap((r) => [r.agencyOrgId, r.policeOrgId, r.procuratorateOrgId]).filter((x): x is number => x !== null))]);
     const ids = rows.map((r) => r.id);
-    const overdue = new Set(ids.length ? (await em.createQueryBuilder(CaseTask, 't').select('t.case_id', 'caseId')
+    const late = overdue ?? new Set(ids.length ? (await em.createQueryBuilder(CaseTask, 't').select('t.case_id', 'caseId')
       .where('t.case_id IN (:...ids) AND t.status = :open AND t.due_at < :now', { ids, open: 'open', now: this.clock.now() })
       .getRawMany<{ caseId: number }>()).map((r) => Number(r.caseId)) : []);
     const ref = (id: number | null) => (id === null ? null : { id, name: names.get(id) ?? '' });
@@ -116,34 +204,43 @@ export class CasesService {
       id: r.id, platformNo: r.platformNo, agencyCaseNo: r.agencyCaseNo, title: r.title, state: r.state, stateLabel: STATES[r.state].label,
       kind: r.kind, agency: ref(r.agencyOrgId), police: ref(r.policeOrgId), procuratorate: ref(r.procuratorateOrgId),
       suspectedOffence: r.suspectedOffence, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), version: r.version,
-      overdue: overdue.has(r.id),
+      overdue: late.has(r.id),
     }));
   }
 
+  /** Views of tasks already read (they are read again with what the view needs, in one query). */
   async taskViews(em: EntityManager, tasks: CaseTask[]): Promise<TaskView[]> {
-    const caseIds = [...new Set(tasks.map((t) => t.caseId))];
-    const cases = new Map((caseIds.length ? await em.find(CaseRecord, { where: { id: In(caseIds) } }) : []).map((c) => [c.id, c]));
-    const taskIds = tasks.map((t) => t.id);
-    const extensions = taskIds.length ? await em.find(TaskExtension, { where: { taskId: In(taskIds) }, order: { id: 'ASC' } }) : [];
-    const people = [...new Set([...extensions.map((e) => e.approvedBy), ...tasks.map((t) => t.assigneeId).filter((x): x is number => x !== null)])];
-    const approvers = new Map((people.length ? await em.find(User, { where: { id: In(people) } }) : []).map((u) => [u.id, u.displayName]));
-    const rules = new Map<string, { basis: string; labels: Map<string, string> }>();
-    for (const t of tasks) {
-      if (!t.ruleKey || !t.ruleVersion || rules.has(`${t.ruleKey}@${t.ruleVersion}`)) continue;
-      const rule = await this.deadlines.version(em, t.ruleKey, t.ruleVersion);
-      rules.set(`${t.ruleKey}@${t.ruleVersion}`, { basis: rule.basis, labels: new Map(rule.extensionList().map((e) => [e.key, e.label])) });
-    }
+    if (!tasks.length) return [];
+    const views = new Map((await this.loadTaskViews(em, (qb) => qb.where('t.id IN (:...ids)', { ids: tasks.map((t) => t.id) }))).map((v) => [v.id, v]));
+    return tasks.map((t) => views.get(t.id)).filter((v): v is TaskView => !!v);
+  }
+
+  /**
+   * Task views in one query: each task with its case's number and title, its assignee's name and
+   * its approved extensions with their approvers' names (only those columns of app_user); the
+   * deadline rules come from the rule cache (versions never change).
+   */
+  async loadTaskViews(em: EntityManager, where: (qb: SelectQueryBuilder<CaseTask>) => SelectQueryBuilder<CaseTask>): Promise<TaskView[]> {
+    const qb = em.createQueryBuilder(CaseTask, 't')
+      .leftJoinAndMapOne('t.caseRow', CaseRecord, 'c', 'c.id = t.case_id')
+      .leftJoinAndMapOne('t.assigneeRow', User, 'ua', 'ua.id = t.assignee_id')
+      .leftJoinAndMapMany('t.extensionRows', TaskExtension, 'e', 'e.task_id = t.id')
+      .leftJoinAndMapOne('e.approver', User, 'ue', 'ue.id = e.approved_by')
+      .select(['t', 'c.id', 'c.platformNo', 'c.title', 'ua.id', 'ua.displayName', 'e', 'ue.id', 'ue.displayName']);
+    const tasks = await where(qb).orderBy('t.id', 'ASC').addOrderBy('e.id', 'ASC').getMany();
+    const rules = await this.deadlines.versions(em, tasks.flatMap((t) => (t.ruleKey && t.ruleVersion ? [{ key: t.ruleKey, version: t.ruleVersion }] : [])));
     const now = this.clock.now();
     return tasks.map((t) => {
       const rule = t.ruleKey ? rules.get(`${t.ruleKey}@${t.ruleVersion}`) : undefined;
+      const labels = new Map((rule?.extensionList() ?? []).map((e) => [e.key, e.label]));
       return {
-        id: t.id, caseId: t.caseId, platformNo: cases.get(t.caseId)?.platformNo ?? '', caseTitle: cases.get(t.caseId)?.title ?? '',
+        id: t.id, caseId: t.caseId, platformNo: t.caseRow?.platformNo ?? '', caseTitle: t.caseRow?.title ?? '',
         orgId: t.orgId, state: t.state, title: t.title, startedAt: t.startedAt.toISOString(), dueAt: t.dueAt?.toISOString() ?? null,
-        assignee: t.assigneeId ? { id: t.assigneeId, name: approvers.get(t.assigneeId) ?? '' } : null,
+        assignee: t.assigneeId ? { id: t.assigneeId, name: t.assigneeRow?.displayName ?? '' } : null,
         dueFlagged: t.dueFlagged, flagReason: t.flagReason, ruleKey: t.ruleKey, ruleVersion: t.ruleVersion, basis: rule?.basis ?? null,
         status: t.status, overdue: t.status === 'open' && !!t.dueAt && t.dueAt < now,
-        extensions: extensions.filter((e) => e.taskId === t.id).map((e) => ({
-          key: e.extensionKey, label: rule?.labels.get(e.extensionKey) ?? e.extensionKey, approvedBy: approvers.get(e.approvedBy) ?? '',
+        extensions: (t.extensionRows ?? []).map((e) => ({
+          key: e.extensionKey, label: labels.get(e.extensionKey) ?? e.extensionKey, approvedBy: e.approver?.displayName ?? '',
           reason: e.reason, at: e.at.toISOString(),
         })),
       };
@@ -163,53 +260,61 @@ export class CasesService {
     return (await this.filingViews(em, [filing]))[0];
   }
 
-  /** Filings with their materials, signers and procuratorates, in three queries for any number of filings. */
-  async filingViews(em: EntityManager, filings: Filing[]): Promise<FilingView[]> {
+  /** Filings with their materials, signers and procuratorates; `docs` when the caller has the case's documents. */
+  async filingViews(em: EntityManager, filings: Filing[], docs?: Map<number, CaseDocument>): Promise<FilingView[]> {
     const materialIds = new Map(filings.map((f) => [f.id, JSON.parse(f.materials) as number[]]));
     const docIds = [...new Set([...materialIds.values()].flat())];
-    const docs = new Map((docIds.length ? await em.find(CaseDocument, { where: { id: In(docIds) } }) : []).map((d) => [d.id, d]));
-    const signerIds = [...new Set(filings.map((f) => f.signedBy).filter((x): x is number => x !== null))];
-    const signers = new Map((signerIds.length ? await em.find(User, { where: { id: In(signerIds) } }) : []).map((u) => [u.id, u.displayName]));
+    const materials = docs ?? new Map((docIds.length ? await em.find(CaseDocument, { where: { id: In(docIds) } }) : []).map((d) => [d.id, d]));
+    const unsigned = filings.filter((f) => f.signedBy !== null && f.signer === undefined).map((f) => f.signedBy as number);
+    const signers = new Map((unsigned.length ? await em.find(User, { where: { id: In(unsigned) }, select: { id: true, displayName: true } }) : []).map((u) => [u.id, u.displayName]));
     const names = await this.directory.orgNames(em, [...new Set(filings.map((f) => f.procuratorateOrgId))]);
     return filings.map((f) => ({
       id: f.id, caseId: f.caseId, eventId: f.eventId,
       procuratorate: { id: f.procuratorateOrgId, name: names.get(f.procuratorateOrgId) ?? '' },
       filedAt: f.filedAt.toISOString(),
-      materials: (materialIds.get(f.id) ?? []).map((id) => docs.get(id)).filter((d): d is CaseDocument => !!d)
+      materials: (materialIds.get(f.id) ?? []).map((id) => materials.get(id)).filter((d): d is CaseDocument => !!d)
         .map((d) => ({ documentId: d.id, docType: d.docType, fileName: d.fileName })),
-      signedAt: f.signedAt?.toISOString() ?? null, signedBy: f.signedBy ? signers.get(f.signedBy) ?? null : null,
+      signedAt: f.signedAt?.toISOString() ?? null,
+      signedBy: f.signedBy ? (f.signer?.displayName ?? signers.get(f.signedBy) ?? null) : null,
     }));
   }
 
-  /** The same case file for every party: facts, timeline with its documents, tasks, filing. */
+  /**
+   * The same case file for every party: facts, the latest timeline entries with their documents,
+   * tasks, filings. `row` is the case as the caller read it (visibleCase) or just wrote it (a
+   * step); with the rule, name and scope caches warm this reads five statements.
+   */
   async detail(em: EntityManager, user: AuthUser, row: CaseRecord): Promise<CaseDetail> {
-    const [summary] = await this.summaries(em, [row]);
-    const parties = await em.find(CaseParty, { where: { caseId: row.id }, order: { id: 'ASC' } });
-    const regulations = await em.find(CaseRegulation, { where: { caseId: row.id } });
-    const events = await em.find(CaseEvent, { where: { caseId: row.id }, order: { seq: 'ASC' } });
-    const docs = await em.find(CaseDocument, { where: { caseId: row.id }, order: { id: 'ASC' } });
-    const docViews = await this.documentViews(em, docs);
-    const tasks = await em.find(CaseTask, { where: { caseId: row.id }, order: { id: 'ASC' } });
+    const viewer = await this.access.viewer(em, user);
+    const side = await em.query(
+      `SELECT 'party' AS part, id AS n, kind AS kind, name AS name, id_number AS id_number FROM case_party WHERE case_id = ?
+       UNION ALL SELECT 'regulation', regulation_id, NULL, NULL, NULL FROM case_regulation WHERE case_id = ? ORDER BY part, n`,
+      [row.id, row.id],
+    ) as Array<{ part: 'party' | 'regulation'; n: number | string; kind: 'person' | 'company'; name: string; id_number: string | null }>;
+    const latest = await em.find(CaseEvent, { where: { caseId: row.id }, order: { seq: 'DESC' }, take: TIMELINE_PAGE + 1 });
+    const docs = await em.find(CaseDocument, { where: { caseId: row.id }, order: { id: 'ASC' }, select: DOCUMENT_COLUMNS });
+    const tasks = await this.loadTaskViews(em, (qb) => qb.where('t.case_id = :caseId', { caseId: row.id }));
     // One filing per transfer: a case sent back and transferred again is filed again.
-    const filings = await this.filingViews(em, await em.find(Filing, { where: { caseId: row.id }, order: { id: 'ASC' } }));
-    const myParties = await this.userParties(em, user, row);
-    const myOrgs = await this.directory.scopeOrgIds(em, user.orgId);
+    const filingRows = await em.createQueryBuilder(Filing, 'f').leftJoinAndMapOne('f.signer', User, 'su', 'su.id = f.signed_by')
+      .select(['f', 'su.id', 'su.displayName']).where('f.case_id = :caseId', { caseId: row.id }).orderBy('f.id', 'ASC').getMany();
+    // Every name of the answer in one batch (most often all cached).
+    await this.directory.orgNames(em, [row.agencyOrgId, row.policeOrgId, row.procuratorateOrgId, ...docs.map((d) => d.uploadedByOrg), ...filingRows.map((f) => f.procuratorateOrgId)]
+      .filter((x): x is number => x !== null));
+    const docViews = await this.documentViews(em, docs);
+    const filings = await this.filingViews(em, filingRows, new Map(docs.map((d) => [d.id, d])));
+    const [summary] = await this.summaries(em, [row], new Set(tasks.some((t) => t.overdue) ? [row.id] : []));
+    const myParties = this.partiesOf(viewer, row);
     return {
       ...summary,
       facts: row.facts, amountInvolved: row.amountInvolved, penaltyInfo: row.penaltyInfo,
-      parties: parties.map((p) => ({ kind: p.kind, name: p.name, idNumberMasked: maskIdNumber(p.idNumber) })),
-      regulationIds: regulations.map((r) => r.regulationId),
-      timeline: events.map((e) => ({
-        id: e.id, seq: e.seq, transition: e.transition,
-        label: eventLabel(e.transition),
-        fromState: e.fromState, toState: e.toState, actorName: e.actorName, actorOrg: e.actorOrgName,
-        reason: e.reason, details: JSON.parse(e.details) as Record<string, unknown>, at: e.at.toISOString(),
-        documents: docViews.filter((d) => d.eventId === e.id),
-      })),
-      tasks: await this.taskViews(em, tasks),
+      parties: side.filter((s) => s.part === 'party').map((p) => ({ kind: p.kind, name: p.name, idNumberMasked: maskIdNumber(p.id_number) })),
+      regulationIds: side.filter((s) => s.part === 'regulation').map((r) => Number(r.n)),
+      timeline: latest.slice(0, TIMELINE_PAGE).reverse().map((e) => this.eventView(e, docViews)),
+      timelineHasMore: latest.length > TIMELINE_PAGE,
+      tasks,
       filing: filings[filings.length - 1] ?? null,
       filings,
-      drafts: docViews.filter((d, i) => d.eventId === null && docs[i].current && myOrgs.includes(docs[i].uploadedByOrg)),
+      drafts: docViews.filter((d, i) => d.eventId === null && docs[i].current && viewer.orgIds.includes(docs[i].uploadedByOrg)),
       availableActions: availableTransitions(row.state, user.roles)
         .filter((key) => TRANSITIONS[key].roles.some((r) => user.roles.includes(r) && myParties.includes(ROLE_PARTY[r] ?? 'supervisory')))
         .map((key) => {
@@ -219,12 +324,48 @@ export class CasesService {
     };
   }
 
-  /** Which parties of this case the user's organisation is. */
-  async userParties(em: EntityManager, user: AuthUser, row: CaseRecord) {
-    const scope = await this.directory.scopeOrgIds(em, user.orgId);
+  /** Earlier timeline entries: those before `before` (by seq), nearest first, returned oldest first. */
+  async events(em: EntityManager, row: CaseRecord, q: { before?: number; limit: number }) {
+    const rows = await em.find(CaseEvent, {
+      where: { caseId: row.id, ...(q.before ? { seq: LessThan(q.before) } : {}) }, order: { seq: 'DESC' }, take: q.limit + 1,
+    });
+    const shown = rows.slice(0, q.limit);
+    const docs = shown.length ? await em.find(CaseDocument, { where: { caseId: row.id, eventId: In(shown.map((e) => e.id)) }, order: { id: 'ASC' }, select: DOCUMENT_COLUMNS }) : [];
+    const docViews = await this.documentViews(em, docs);
+    return { items: shown.reverse().map((e) => this.eventView(e, docViews)), hasMore: rows.length > q.limit };
+  }
+
+  private eventView(e: CaseEvent, docViews: DocumentView[]) {
+    return {
+      id: e.id, seq: e.seq, transition: e.transition,
+      label: eventLabel(e.transition),
+      fromState: e.fromState, toState: e.toState, actorName: e.actorName, actorOrg: e.actorOrgName,
+      reason: e.reason, details: JSON.parse(e.details) as Record<string, unknown>, at: e.at.toISOString(),
+      documents: docViews.filter((d) => d.eventId === e.id),
+    };
+  }
+
+  /** Which parties of this case the viewer's organisation (or one it succeeded) is. */
+  partiesOf(viewer: CaseViewer, row: CaseRecord): Party[] {
     return (['agency', 'police', 'procuratorate', 'supervisory'] as const).filter((p) => {
       const org = this.access.partyOrg(row, p);
-      return org !== null && scope.includes(org);
+      return org !== null && viewer.orgIds.includes(org);
     });
   }
+}
+
+/** The columns a case summary shows (not the facts and penalty texts). */
+const SUMMARY_COLUMNS = {
+  id: true, platformNo: true, agencyCaseNo: true, title: true, state: true, kind: true, agencyOrgId: true, policeOrgId: true,
+  procuratorateOrgId: true, suspectedOffence: true, createdAt: true, updatedAt: true, version: true,
+} as const;
+
+/** The columns a document view and the drafts need (not the storage key). */
+const DOCUMENT_COLUMNS = {
+  id: true, caseId: true, eventId: true, docType: true, fileName: true, mime: true, size: true, sha256: true, version: true,
+  replacesId: true, current: true, uploadedByOrg: true, uploadedAt: true,
+} as const;
+
+interface SearchQuery {
+  page: number; pageSize: number; no?: string; party?: string; agencyId?: number; state?: StateKey; from?: string; to?: string; overdue?: string; cursor?: string;
 }

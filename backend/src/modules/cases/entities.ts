@@ -63,6 +63,32 @@ export class CaseEvent {
 }
 
 /**
+ * The case scope as a table (issue 8): one row per party organisation of a case, with copies of
+ * the case's state and registration instant so a search pages from the index. Written only by
+ * `syncPartyOrgs`, in the transaction that changes the case.
+ */
+@Entity('case_party_org')
+export class CasePartyOrg {
+  @PrimaryColumn({ name: 'case_id', type: 'int' }) caseId: number;
+  @PrimaryColumn({ type: 'varchar', length: 16 }) role: 'agency' | 'police' | 'procuratorate' | 'supervisory';
+  @Column({ name: 'org_id', type: 'int' }) orgId: number;
+  @Column({ type: 'varchar', length: 32 }) state: StateKey;
+  @Instant('created_at') createdAt: Date;
+}
+
+/**
+ * Write the scope rows of a case as the row now stands (its four party organisations and its
+ * state), in one statement. Every change of a party organisation or of the state calls it in the
+ * same transaction; a party is never removed from a case, only replaced (转送 to another police body).
+ */
+export async function syncPartyOrgs(em: EntityManager, row: CaseRecord): Promise<void> {
+  const parties = ([['agency', row.agencyOrgId], ['police', row.policeOrgId], ['procuratorate', row.procuratorateOrgId], ['supervisory', row.supervisoryOrgId]] as const)
+    .filter((p): p is readonly [CasePartyOrg['role'], number] => p[1] !== null)
+    .map(([role, orgId]) => ({ caseId: row.id, role, orgId, state: row.state, createdAt: row.createdAt }));
+  await em.upsert(CasePartyOrg, parties, { conflictPaths: ['caseId', 'role'], skipUpdateIfNoValuesChanged: false });
+}
+
+/**
  * Lock a case row for the rest of the transaction and read it as committed now. Every write
  * to a case (a step, an extension, signing a filing) takes this lock first, so steps on one
  * case run one after another and always in the same lock order (case, then its tasks).
@@ -80,15 +106,16 @@ export interface Actor {
 }
 
 /**
- * Append a step to a case's timeline. It holds the case's row lock (taken again if the caller
- * already has it), so the next `seq` is read after every earlier step committed: no gaps, no
- * duplicate key between an action and an extension racing it.
+ * Append a step to a case's timeline. It holds the case's row lock (taken here unless the caller
+ * says it already holds it), so the next `seq` is read after every earlier step committed: no
+ * gaps, no duplicate key between an action and an extension racing it.
  */
 export async function appendEvent(
   em: EntityManager, actor: Actor,
   event: Omit<CaseEvent, 'id' | 'seq' | 'actorUserId' | 'actorOrgId' | 'actorName' | 'actorOrgName'>,
+  opts: { locked?: boolean } = {},
 ): Promise<CaseEvent> {
-  await lockCase(em, event.caseId);
+  if (!opts.locked) await lockCase(em, event.caseId);
   const last = await em.createQueryBuilder(CaseEvent, 'e').select('MAX(e.seq)', 'seq').where('e.case_id = :id', { id: event.caseId })
     .getRawOne<{ seq: number | null }>();
   return em.save(em.create(CaseEvent, {
@@ -119,6 +146,10 @@ export class CaseTask {
   @Instant('closed_at', { nullable: true }) closedAt: Date | null;
   /** When the deadline scan should next look at this task; null once it is closed. */
   @Instant('next_remind_at', { nullable: true }) nextRemindAt: Date | null;
+  /** Filled by the joins of a task view's query (not columns). */
+  declare caseRow?: Pick<CaseRecord, 'id' | 'platformNo' | 'title'>;
+  declare assigneeRow?: { id: number; displayName: string };
+  declare extensionRows?: TaskExtension[];
 }
 
 @Entity('task_extension')
@@ -131,6 +162,8 @@ export class TaskExtension {
   @Instant('previous_due_at', { nullable: true }) previousDueAt: Date | null;
   @Instant('new_due_at') newDueAt: Date;
   @Instant('at') at: Date;
+  /** Filled by the join of a task view's query. */
+  declare approver?: { id: number; displayName: string };
 }
 
 /** 备案: every transfer is filed with the filing procuratorate, which signs for it. */
@@ -145,6 +178,8 @@ export class Filing {
   @Column({ type: 'text' }) materials: string;
   @Instant('signed_at', { nullable: true }) signedAt: Date | null;
   @Column({ name: 'signed_by', type: 'int', nullable: true }) signedBy: number | null;
+  /** Filled by the join of the case detail's query. */
+  declare signer?: { id: number; displayName: string };
 }
 
 @Entity('case_document')

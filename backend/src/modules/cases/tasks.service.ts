@@ -8,6 +8,7 @@ import { DeadlinesService } from '../deadlines/deadlines.service';
 import { escapeLike } from '../directory/directory.service';
 import { AppError } from '../../common/app-error';
 import { Clock, HOUR, shanghaiMinute } from '../../common/clock';
+import { instantParam, marks } from './sql';
 import type { AuthUser } from '../auth/auth.service';
 import type { Role } from '@lfxj/contracts';
 
@@ -20,21 +21,47 @@ export class TasksService {
   @Inject() private deadlines: DeadlinesService;
   @Inject() private clock: Clock;
 
-  /** My organisation's tasks, most urgent first (no deadline last), with overdue and due-soon counts. */
+  /**
+   * My organisation's tasks, most urgent first (no deadline last), with overdue and due-soon counts.
+   *
+   * Read from ix_case_task_org_status_due (org_id, status, due_at; the id follows in the index):
+   * the dated tasks in (due_at, id) order, then, once those run out, the undated ones in id order;
+   * two ordered reads instead of ORDER BY CASE WHEN due_at IS NULL, which no index can serve. The
+   * counters come from one grouped pass over the same index (it alone, never the table).
+   */
   async inbox(em: EntityManager, user: AuthUser, q: { page: number; pageSize: number; status?: 'open' | 'done' }) {
     const { orgIds } = await this.access.viewer(em, user);
     const status = q.status ?? 'open';
-    const qb = em.createQueryBuilder(CaseTask, 't').where('t.org_id IN (:...orgIds) AND t.status = :status', { orgIds, status });
-    const [rows, total] = await qb.orderBy('CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END', 'ASC').addOrderBy('t.due_at', 'ASC').addOrderBy('t.id', 'ASC')
-      .skip((q.page - 1) * q.pageSize).take(q.pageSize).getManyAndCount();
     const now = this.clock.now();
-    const count = (extra: string, params: Record<string, unknown>) => em.createQueryBuilder(CaseTask, 't')
-      .where("t.org_id IN (:...orgIds) AND t.status = 'open'", { orgIds }).andWhere(extra, params).getCount();
+    const counted = await em.query(
+      `SELECT status, COUNT(*) AS total, COUNT(due_at) AS dated, SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) AS overdue,
+        SUM(CASE WHEN due_at >= ? AND due_at < ? THEN 1 ELSE 0 END) AS soon
+       FROM case_task WHERE org_id IN (${marks(orgIds)}) AND status IN (?, 'open') GROUP BY status`,
+      [instantParam(now), instantParam(now), instantParam(new Date(now.getTime() + 24 * HOUR)), ...orgIds, status],
+    ) as Array<{ status: string; total: string | number; dated: string | number; overdue: string | number | null; soon: string | number | null }>;
+    const mine = counted.find((r) => r.status === status);
+    const open = counted.find((r) => r.status === 'open');
+    const offset = (q.page - 1) * q.pageSize;
+    const dated = Number(mine?.dated ?? 0);
+    const ids = offset < dated ? await this.inboxIds(em, orgIds, status, true, q.pageSize, offset) : [];
+    if (ids.length < q.pageSize && Number(mine?.total ?? 0) > dated) {
+      ids.push(...await this.inboxIds(em, orgIds, status, false, q.pageSize - ids.length, Math.max(0, offset + ids.length - dated)));
+    }
+    const views = new Map((ids.length ? await this.cases.loadTaskViews(em, (qb) => qb.where('t.id IN (:...ids)', { ids })) : []).map((v) => [v.id, v]));
     return {
-      items: await this.cases.taskViews(em, rows), total, page: q.page, pageSize: q.pageSize,
-      overdueCount: await count('t.due_at < :now', { now }),
-      dueSoonCount: await count('t.due_at >= :now AND t.due_at < :soon', { now, soon: new Date(now.getTime() + 24 * HOUR) }),
+      items: ids.map((id) => views.get(id)).filter((v): v is NonNullable<typeof v> => !!v), total: Number(mine?.total ?? 0), page: q.page, pageSize: q.pageSize,
+      overdueCount: Number(open?.overdue ?? 0), dueSoonCount: Number(open?.soon ?? 0),
     };
+  }
+
+  /** One ordered read of the inbox index: per organisation of the scope, merged (usually there is one). */
+  private async inboxIds(em: EntityManager, orgIds: number[], status: string, dated: boolean, limit: number, offset: number): Promise<number[]> {
+    const order = dated ? 'due_at, id' : 'id';
+    const branch = `SELECT id, due_at FROM case_task WHERE org_id = ? AND status = ? AND due_at IS ${dated ? 'NOT ' : ''}NULL ORDER BY ${order}`;
+    const sql = orgIds.length === 1 ? branch
+      : `${orgIds.map((_, i) => `SELECT id, due_at FROM (${branch} LIMIT ${limit + offset}) b${i}`).join(' UNION ALL ')} ORDER BY ${order}`;
+    const rows = await em.query(`${sql} LIMIT ? OFFSET ?`, [...orgIds.flatMap((org) => [org, status]), limit, offset]) as Array<{ id: number | string }>;
+    return rows.map((r) => Number(r.id));
   }
 
   /** Give an open task of my organisation to a named officer of it (or back to the organisation). */
@@ -51,7 +78,7 @@ export class TasksService {
     }
     // The new recipient is reminded from now on (the scan looks at the task again at once).
     await em.update(CaseTask, { id: taskId }, { assigneeId, nextRemindAt: this.clock.now() });
-    return (await this.cases.taskViews(em, [await em.findOneByOrFail(CaseTask, { id: taskId })]))[0];
+    return this.taskView(em, taskId);
   }
 
   /** An approved extension (e.g. 经济犯罪 JJ Art16): recomputed from the original start, recorded on the timeline. */
@@ -89,8 +116,14 @@ export class TasksService {
     await appendEvent(em, await this.access.actor(em, user), {
       caseId: task.caseId, transition: 'extend_deadline', fromState: row.state, toState: row.state, reason, at: now,
       details: JSON.stringify({ taskId, extension: ext.key, label: ext.label, basis: ext.basis, previousDueAt: task.dueAt?.toISOString() ?? null, newDueAt: due.dueAt.toISOString() }),
-    });
-    return (await this.cases.taskViews(em, [await em.findOneByOrFail(CaseTask, { id: taskId })]))[0];
+    }, { locked: true });
+    return this.taskView(em, taskId);
+  }
+
+  private async taskView(em: EntityManager, taskId: number) {
+    const [view] = await this.cases.loadTaskViews(em, (qb) => qb.where('t.id = :taskId', { taskId }));
+    if (!view) throw new AppError('NOT_FOUND', `待办不存在（编号 ${taskId}）`, { field: 'id' });
+    return view;
   }
 
   /** The procuratorate's supervision view: overdue tasks of the cases filed with it (or of its city). */
@@ -160,7 +193,7 @@ export class TasksService {
     const event = await appendEvent(em, actor, {
       caseId: row.id, transition: 'sign_filing', fromState: row.state, toState: row.state, reason: null, at: now,
       details: JSON.stringify({ filingId: id, transferEventId: found.eventId }),
-    });
+    }, { locked: true });
     const receivers = this.access.partyOrgIds(row).filter((org) => !orgIds.includes(org));
     if (receivers.length) {
       await em.insert(Notification, receivers.map((orgId) => ({

@@ -4,7 +4,7 @@ import {
   STATES, TRANSITIONS, RECEIVER_PARTY, DOC_TYPES,
   type TransitionKey, type TransitionDef, type StateDef, type StateKey, type ReceiverRule, type Party, type Role,
 } from '@lfxj/contracts';
-import { CaseRecord, CaseEvent, CaseTask, Filing, CaseDocument, Notification, appendEvent, lockCase } from './entities';
+import { CaseRecord, CaseEvent, CaseTask, Filing, CaseDocument, Notification, appendEvent, lockCase, syncPartyOrgs } from './entities';
 import { Organisation } from '../directory/entities';
 import { DirectoryService } from '../directory/directory.service';
 import { DeadlinesService } from '../deadlines/deadlines.service';
@@ -14,6 +14,14 @@ import { Clock, dueText } from '../../common/clock';
 import type { AuthUser } from '../auth/auth.service';
 import type { AuditNote } from '../../common/endpoint';
 import { RemindersService } from '../reminders/reminders.service';
+
+/**
+ * The updated_at the database gate stamped on an UPDATE: its subscriber writes the instant into
+ * the very values object given to `set`, so the step knows what it stored without reading back.
+ */
+function stampOf(values: Record<string, unknown>): Partial<Pick<CaseRecord, 'updatedAt'>> {
+  return values.updatedAt instanceof Date ? { updatedAt: values.updatedAt } : {};
+}
 
 export interface ActionInput {
   transition: TransitionKey;
@@ -38,18 +46,20 @@ export class WorkflowService {
   @Inject() private clock: Clock;
   @Inject() private reminders: RemindersService;
 
+  /** Returns the case row as this step left it (state, version, parties, updated_at as written). */
   async perform(em: EntityManager, user: AuthUser, caseId: number, input: ActionInput, audit: AuditNote): Promise<CaseRecord> {
-    await this.access.visibleCase(em, user, caseId);
     Object.assign(audit, { targetType: 'case', targetId: caseId });
     // The case row first, before anything else is locked: steps on one case queue here, and
     // every check below reads the case as the previous step left it.
-    const row = (await lockCase(em, caseId))!;
+    const row = await lockCase(em, caseId);
+    const viewer = await this.access.viewer(em, user);
+    if (!row || !this.access.sees(viewer, row)) throw new AppError('NOT_FOUND', `案件不存在或本单位不是该案当事方（编号 ${caseId}）`, { field: 'id' });
     const def: TransitionDef = TRANSITIONS[input.transition];
 
     if (!def.from.includes(row.state)) {
       throw new AppError('CONFLICT', `案件当前状态为“${STATES[row.state].label}”，不能执行“${def.label}”`, { field: 'transition', state: row.state });
     }
-    const party = await this.actingParty(em, user, row, def);
+    const party = this.actingParty(viewer.orgIds, user, row, def);
     if (input.version !== row.version) {
       throw new AppError('CONFLICT', `案件已被更新（当前版本 ${row.version}），请刷新后重试`, { field: 'version', currentVersion: row.version });
     }
@@ -62,11 +72,11 @@ export class WorkflowService {
     const fromOrg = fromReceiver ? this.receiverOrg(row, fromReceiver) : null;
     const to: StateKey = def.to === 'same' ? from : def.to;
     // The version check that wins the race: only one UPDATE can match the version read.
-    const moved = await em.createQueryBuilder().update(CaseRecord)
-      .set({ state: to, version: () => 'version + 1', closedAt: to === 'closed' ? now : null })
+    const values: Record<string, unknown> = { state: to, version: () => 'version + 1', closedAt: to === 'closed' ? now : null };
+    const moved = await em.createQueryBuilder().update(CaseRecord).set(values)
       .where('id = :id AND version = :version', { id: row.id, version: input.version }).execute();
     if (!moved.affected) throw new AppError('CONFLICT', '案件已被他人同时更新，请刷新后重试', { field: 'version' });
-    Object.assign(row, { state: to, version: row.version + 1 });
+    Object.assign(row, { state: to, version: row.version + 1, closedAt: to === 'closed' ? now : null }, stampOf(values));
 
     const details: Record<string, unknown> = { party };
     if (input.urgeKind) details.urgeKind = input.urgeKind;
@@ -74,10 +84,12 @@ export class WorkflowService {
     const actor = await this.access.actor(em, user);
     const event = await appendEvent(em, actor, {
       caseId: row.id, transition: input.transition, fromState: from, toState: to, reason: input.reason ?? null, details: JSON.stringify(details), at: now,
-    });
+    }, { locked: true });
     if (documents.length) await em.update(CaseDocument, { id: In(documents.map((d) => d.id)) }, { eventId: event.id });
 
     for (const effect of def.effects ?? []) await this.applyEffect(em, effect, row, event, input);
+    // The scope rows follow the case's parties and state in this same transaction.
+    if (from !== to || def.effects?.length) await syncPartyOrgs(em, row);
 
     let deadlineNote = '';
     if (def.to !== 'same') {
@@ -115,10 +127,9 @@ export class WorkflowService {
    * their organisation must be that party on this case: the police body holding it, the filing
    * procuratorate, the transferring agency (or an organisation that succeeded it).
    */
-  private async actingParty(em: EntityManager, user: AuthUser, row: CaseRecord, def: TransitionDef): Promise<Party> {
+  private actingParty(scope: number[], user: AuthUser, row: CaseRecord, def: TransitionDef): Party {
     const roles = def.roles.filter((r: Role) => user.roles.includes(r));
     if (!roles.length) throw new AppError('FORBIDDEN', `当前角色不能执行“${def.label}”`);
-    const scope = await this.directory.scopeOrgIds(em, user.orgId);
     for (const role of roles) {
       const party = ROLE_PARTY[role];
       const org = party ? this.access.partyOrg(row, party) : null;
@@ -165,19 +176,16 @@ export class WorkflowService {
     if (effect === 'assign_routing_police' || effect === 'lead_to_supervisory' || effect === 'create_filing') {
       // "The same level": the routing table of the agency's region names the police body,
       // the filing procuratorate and the supervisory commission.
-      const route = await this.directory.resolveRouting(em, row.agencyOrgId);
+      const route = await this.directory.routeOf(em, row.agencyOrgId);
       if (effect === 'assign_routing_police') {
-        if (!route.police || !route.procuratorate) throw new AppError('RULE_VIOLATION', '该区域的衔接路由未配置公安机关或备案检察院，请联系平台管理员');
-        row.policeOrgId = route.police.id;
-        row.procuratorateOrgId = route.procuratorate.id;
-        await em.update(CaseRecord, { id: row.id }, { policeOrgId: row.policeOrgId, procuratorateOrgId: row.procuratorateOrgId });
+        if (!route.policeOrgId || !route.procuratorateOrgId) throw new AppError('RULE_VIOLATION', '该区域的衔接路由未配置公安机关或备案检察院，请联系平台管理员');
+        await this.updateCase(em, row, { policeOrgId: route.policeOrgId, procuratorateOrgId: route.procuratorateOrgId });
       }
       if (effect === 'lead_to_supervisory') {
-        if (!route.supervisory) throw new AppError('RULE_VIOLATION', '该区域的衔接路由未配置监察机关，请联系平台管理员');
-        row.supervisoryOrgId = route.supervisory.id;
-        await em.update(CaseRecord, { id: row.id }, { supervisoryOrgId: row.supervisoryOrgId });
+        if (!route.supervisoryOrgId) throw new AppError('RULE_VIOLATION', '该区域的衔接路由未配置监察机关，请联系平台管理员');
+        await this.updateCase(em, row, { supervisoryOrgId: route.supervisoryOrgId });
         await em.insert(CaseTask, {
-          caseId: row.id, orgId: route.supervisory.id, state: row.state, title: '接收职务违法犯罪线索（310号令第十八条）',
+          caseId: row.id, orgId: route.supervisoryOrgId, state: row.state, title: '接收职务违法犯罪线索（310号令第十八条）',
           ruleKey: null, ruleVersion: null, startedAt: event.at, dueAt: null, dueFlagged: false, flagReason: null, status: 'open',
           openedByEventId: event.id, nextRemindAt: event.at,
         });
@@ -187,16 +195,23 @@ export class WorkflowService {
         const docs = await em.find(CaseDocument, { where: { caseId: row.id, current: true } });
         const materials = docs.filter((d) => d.eventId === event.id && ['transfer_letter', 'evidence_list'].includes(d.docType) || d.docType === 'penalty_decision');
         await em.insert(Filing, {
-          caseId: row.id, procuratorateOrgId: row.procuratorateOrgId ?? route.procuratorate!.id, eventId: event.id, filedAt: event.at,
+          caseId: row.id, procuratorateOrgId: row.procuratorateOrgId ?? route.procuratorateOrgId, eventId: event.id, filedAt: event.at,
           materials: JSON.stringify(materials.map((d) => d.id)), signedAt: null, signedBy: null,
         });
       }
       return;
     }
-    if (effect === 'assign_chosen_police') {
-      row.policeOrgId = input.policeOrgId!;
-      await em.update(CaseRecord, { id: row.id }, { policeOrgId: row.policeOrgId });
-    }
+    if (effect === 'assign_chosen_police') await this.updateCase(em, row, { policeOrgId: input.policeOrgId! });
+  }
+
+  /**
+   * Change party columns of the case, keeping `row` as stored: TypeORM moves the version column
+   * on every update, and the gate stamps updated_at.
+   */
+  private async updateCase(em: EntityManager, row: CaseRecord, patch: Partial<Pick<CaseRecord, 'policeOrgId' | 'procuratorateOrgId' | 'supervisoryOrgId'>>): Promise<void> {
+    const values: Record<string, unknown> = { ...patch };
+    await em.update(CaseRecord, { id: row.id }, values);
+    Object.assign(row, patch, { version: row.version + 1 }, stampOf(values));
   }
 
   /** The next receiver's task, due by the step's deadline rule (its version is kept on the task). */

@@ -1,5 +1,5 @@
 import { Provide, Scope, ScopeEnum } from '@midwayjs/core';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { DeadlineRule, CalendarOverrideRow, CalendarYear } from './entities';
 import { WorkCalendar, computeDue, type DueResult } from './calendar';
 import { AppError } from '../../common/app-error';
@@ -12,6 +12,12 @@ import { AppError } from '../../common/app-error';
 @Provide()
 @Scope(ScopeEnum.Singleton)
 export class DeadlinesService {
+  /**
+   * Rule versions by `key@version`. A version is never edited once written (a correction is a
+   * new version: deadlines.controller only inserts), so an instance may keep what it read.
+   */
+  private readonly versionCache = new Map<string, DeadlineRule>();
+
   /** The newest version of a rule. */
   async current(em: EntityManager, key: string): Promise<DeadlineRule> {
     const rule = await em.findOne(DeadlineRule, { where: { ruleKey: key }, order: { version: 'DESC' } });
@@ -20,9 +26,22 @@ export class DeadlinesService {
   }
 
   async version(em: EntityManager, key: string, version: number): Promise<DeadlineRule> {
-    const rule = await em.findOne(DeadlineRule, { where: { ruleKey: key, version } });
+    const rule = (await this.versions(em, [{ key, version }])).get(`${key}@${version}`);
     if (!rule) throw new AppError('INTERNAL', `期限规则 ${key} 第 ${version} 版不存在`);
     return rule;
+  }
+
+  /** Many rule versions, by `key@version`: those not yet known to this instance in one query. */
+  async versions(em: EntityManager, wanted: Array<{ key: string; version: number }>): Promise<Map<string, DeadlineRule>> {
+    const missing = [...new Set(wanted.map((w) => `${w.key}@${w.version}`))].filter((k) => !this.versionCache.has(k));
+    if (missing.length) {
+      const keys = [...new Set(missing.map((k) => k.slice(0, k.lastIndexOf('@'))))];
+      for (const rule of await em.find(DeadlineRule, { where: { ruleKey: In(keys) } })) this.versionCache.set(`${rule.ruleKey}@${rule.version}`, rule);
+    }
+    return new Map(wanted.flatMap((w) => {
+      const rule = this.versionCache.get(`${w.key}@${w.version}`);
+      return rule ? [[`${w.key}@${w.version}`, rule] as const] : [];
+    }));
   }
 
   async calendar(em: EntityManager): Promise<WorkCalendar> {

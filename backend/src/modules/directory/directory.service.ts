@@ -5,6 +5,7 @@ import type { orgSummary, orgDetail, regionView, routingView, successionView, Or
 import { Region, RegionName, Organisation, OrgName, OrgSuccession, RegionRouting } from './entities';
 import { AppError } from '../../common/app-error';
 import { Clock, shanghaiDate } from '../../common/clock';
+import { Db } from '../../common/db';
 import { addDays, validOn } from '../../common/days';
 
 type OrgSummary = z.infer<typeof orgSummary>;
@@ -12,6 +13,14 @@ type OrgDetail = z.infer<typeof orgDetail>;
 type RegionView = z.infer<typeof regionView>;
 type RoutingView = z.infer<typeof routingView>;
 type SuccessionView = z.infer<typeof successionView>;
+
+/**
+ * How long an instance trusts what it read about successions and the regions of a city. Both only
+ * ever grow (a succession is never deleted, a region never moves), so a stale copy can only show
+ * less than the truth, never more: another instance sees a merger at most this long after it is
+ * recorded; the instance that records it forgets its copy when the transaction commits.
+ */
+const DIRECTORY_CACHE_MS = 10_000;
 
 const nameView = (n: OrgName | RegionName) => ({
   name: n.name, shortName: 'shortName' in n ? n.shortName : null, validFrom: n.validFrom, validTo: n.validTo,
@@ -26,6 +35,12 @@ const nameView = (n: OrgName | RegionName) => ({
 @Scope(ScopeEnum.Singleton)
 export class DirectoryService {
   @Inject() private clock: Clock;
+  @Inject() private db: Db;
+  private readonly names = new Map<number, { list: OrgName[]; until: number }>();
+  private readonly scopes = new Map<number, { ids: number[]; until: number }>();
+  private readonly cities = new Map<number, { ids: number[]; until: number }>();
+  /** An organisation's kind and region never change once created (there is no API for it). */
+  private readonly orgHome = new Map<number, { kind: OrgKind; regionId: number }>();
 
   today(): string {
     return shanghaiDate(this.clock.now());
@@ -38,7 +53,7 @@ export class DirectoryService {
   }
 
   async currentOrgName(em: EntityManager, orgId: number): Promise<string> {
-    return validOn((await this.namesByOrg(em, [orgId])).get(orgId) ?? [], this.today())?.name ?? '';
+    return (await this.orgNames(em, [orgId])).get(orgId) ?? '';
   }
 
   /** Summaries of many organisations with their names on `day`, in two queries. */
@@ -54,10 +69,26 @@ export class DirectoryService {
     });
   }
 
+  /**
+   * Today's names of many organisations; the dated names of those this instance has not read in
+   * the last few seconds come in one query. "Today's" is worked out on every call, so a rename
+   * dated tomorrow shows tomorrow without any write. A rename, a new organisation or a
+   * succession forgets the copies here at once; other instances within DIRECTORY_CACHE_MS.
+   */
   async orgNames(em: EntityManager, orgIds: number[]): Promise<Map<number, string>> {
-    const names = await this.namesByOrg(em, orgIds);
+    const now = Date.now();
+    const missing = [...new Set(orgIds)].filter((id) => !((this.names.get(id)?.until ?? 0) > now));
+    if (missing.length) {
+      for (const [id, list] of await this.namesByOrg(em, missing)) this.names.set(id, { list, until: now + DIRECTORY_CACHE_MS });
+    }
     const today = this.today();
-    return new Map(orgIds.map((id) => [id, validOn(names.get(id) ?? [], today)?.name ?? '']));
+    return new Map(orgIds.map((id) => [id, validOn(this.names.get(id)?.list ?? [], today)?.name ?? '']));
+  }
+
+  /** Forget cached names (at once, and when the transaction that changed them commits). */
+  private namesChanged(em: EntityManager): void {
+    this.names.clear();
+    this.db.afterCommit(em, () => this.names.clear());
   }
 
   async getOrg(em: EntityManager, id: number, field = 'id', label = '单位'): Promise<Organisation> {
@@ -112,7 +143,34 @@ export class DirectoryService {
    * organisation it succeeded (transitively), so a merge loses nothing.
    */
   async scopeOrgIds(em: EntityManager, orgId: number): Promise<number[]> {
-    return this.walk(em, orgId, 'successor_id', 'predecessor_id');
+    const hit = this.scopes.get(orgId);
+    if (hit && hit.until > Date.now()) return hit.ids;
+    const ids = await this.walk(em, orgId, 'successor_id', 'predecessor_id');
+    this.scopes.set(orgId, { ids, until: Date.now() + DIRECTORY_CACHE_MS });
+    return ids;
+  }
+
+  /**
+   * A city-level procuratorate (人民检察院 of a 市本级 region) sees every case of its city: the
+   * city region and the regions under it. Empty for every other organisation.
+   */
+  async cityRegionIds(em: EntityManager, orgId: number): Promise<number[]> {
+    let home = this.orgHome.get(orgId);
+    if (!home) {
+      const org = await em.findOne(Organisation, { where: { id: orgId }, select: { id: true, kind: true, regionId: true } });
+      if (!org) return [];
+      home = { kind: org.kind, regionId: org.regionId };
+      this.orgHome.set(orgId, home);
+    }
+    if (home.kind !== '人民检察院') return [];
+    const hit = this.cities.get(home.regionId);
+    if (hit && hit.until > Date.now()) return hit.ids;
+    const regions = await em.createQueryBuilder(Region, 'r').select(['r.id', 'r.kind', 'r.parentId'])
+      .where('r.id = :id OR r.parent_id = :id', { id: home.regionId }).getMany();
+    const ids = regions.find((r) => r.id === home.regionId)?.kind === '市本级'
+      ? [home.regionId, ...regions.filter((r) => r.id !== home.regionId).map((r) => r.id)] : [];
+    this.cities.set(home.regionId, { ids, until: Date.now() + DIRECTORY_CACHE_MS });
+    return ids;
   }
 
   /** Where an abolished organisation's work went: successors that still exist. */
@@ -147,6 +205,7 @@ export class DirectoryService {
     });
     await em.save(org);
     await em.insert(OrgName, { orgId: org.id, name: input.name, shortName: input.shortName ?? null, validFrom: input.validFrom ?? null, validTo: null });
+    this.namesChanged(em);
     return org;
   }
 
@@ -154,6 +213,7 @@ export class DirectoryService {
   async renameOrganisation(em: EntityManager, id: number, name: string, shortName: string | undefined, validFrom: string): Promise<void> {
     await this.getOrg(em, id);
     await this.addDatedName(em, OrgName, { orgId: id }, { orgId: id, name, shortName: shortName ?? null }, validFrom);
+    this.namesChanged(em);
   }
 
   async renameRegion(em: EntityManager, id: number, name: string, validFrom: string): Promise<void> {
@@ -219,11 +279,16 @@ export class DirectoryService {
           throw AppError.field('successorIds', '承继单位', '该承继关系已存在', 'CONFLICT');
         }
         links.push(await em.save(em.create(OrgSuccession, { kind, predecessorId, successorId, effectiveOn: date, note: input.note ?? null })));
+        // Whoever succeeded the successor now sees more too: forget every cached scope, at once and
+        // again once this commits (a request in between may have read the old links).
+        this.scopes.clear();
+        this.db.afterCommit(em, () => this.scopes.clear());
       }
       if (kind !== '划转') {
         await em.update(Organisation, { id: predecessorId }, { status: 'abolished' });
         const open = await em.findOne(OrgName, { where: { orgId: predecessorId, validTo: IsNull() } });
         if (open) await em.update(OrgName, { id: open.id }, { validTo: addDays(date, -1) });
+        this.namesChanged(em);
       }
     }
     return this.successionViews(em, links);
@@ -248,6 +313,17 @@ export class DirectoryService {
     const org = await this.getOrg(em, orgId, 'orgId');
     const [route] = await this.routingTable(em, [org.regionId]);
     if (!route) throw new AppError('NOT_FOUND', '该单位所在区域尚未配置衔接路由，请联系平台管理员', { regionId: org.regionId });
+    return route;
+  }
+
+  /**
+   * The routing row of an organisation's region, ids only, in one query (the routing table can
+   * change at any time, so it is never cached); the workflow needs no names.
+   */
+  async routeOf(em: EntityManager, orgId: number): Promise<RegionRouting> {
+    const route = await em.createQueryBuilder(RegionRouting, 'rr').innerJoin(Organisation, 'o', 'o.region_id = rr.region_id')
+      .where('o.id = :orgId', { orgId }).getOne();
+    if (!route) throw new AppError('NOT_FOUND', '该单位所在区域尚未配置衔接路由，请联系平台管理员', { orgId });
     return route;
   }
 

@@ -51,10 +51,14 @@ export default function CasePage() {
   const [error, setError] = useState('')
   const [active, setActive] = useState<CaseAction | null>(null)
   const [notice, setNotice] = useState('')
+  /** Earlier timeline entries read with 查看更早的记录 (the detail carries the latest 50). */
+  const [earlier, setEarlier] = useState<{ items: CaseDetail['timeline']; hasMore: boolean } | null>(null)
+  const [loadingEarlier, setLoadingEarlier] = useState(false)
 
   const load = useCallback(async () => {
     try {
       setDetail(await apiGet<CaseDetail>(API.cases.get, { id }))
+      setEarlier(null)
       setError('')
     } catch (err) {
       setError(err instanceof ApiRequestError ? err.message : '加载失败，请稍后重试')
@@ -67,6 +71,18 @@ export default function CasePage() {
   usePullDownRefresh(() => {
     void load().finally(() => Taro.stopPullDownRefresh())
   })
+
+  const loadEarlier = async (before: number) => {
+    setLoadingEarlier(true)
+    try {
+      const page = await apiGet<{ items: CaseDetail['timeline']; hasMore: boolean }>(API.cases.events, { id }, { before })
+      setEarlier((prev) => ({ items: [...page.items, ...(prev?.items ?? [])], hasMore: page.hasMore }))
+    } catch (err) {
+      setError(err instanceof ApiRequestError ? err.message : '加载失败，请稍后重试')
+    } finally {
+      setLoadingEarlier(false)
+    }
+  }
 
   if (!detail) {
     return (
@@ -188,7 +204,11 @@ export default function CasePage() {
 
       <View className='card timeline'>
         <Text className='card__title'>办理过程</Text>
-        {detail.timeline.map((e) => (
+        {(earlier ? earlier.hasMore : detail.timelineHasMore) && (
+          <Button className='btn timeline__earlier' size='mini' loading={loadingEarlier || undefined}
+            onClick={() => void loadEarlier((earlier?.items[0] ?? detail.timeline[0]).seq)}>查看更早的记录</Button>
+        )}
+        {[...(earlier?.items ?? []), ...detail.timeline].map((e) => (
           <View key={e.id} className='timeline__item' data-transition={e.transition}>
             <View className='timeline__dot' />
             <View className='row'>

@@ -5,7 +5,7 @@ import { API, STATES, type StateKey } from '@lfxj/contracts'
 
 import { ApiRequestError, PAGES, apiGet, type LoginUser } from '../../api'
 import CaseCard from '../../components/CaseCard'
-import { CASE_CREATOR_ROLES, type CaseSummary, type Paged } from '../../lib/model'
+import { CASE_CREATOR_ROLES, type CaseSearch, type CaseSummary } from '../../lib/model'
 import { requireSession } from '../../lib/session'
 import './index.css'
 
@@ -24,19 +24,20 @@ interface Filters {
 export default function CasesPage() {
   const [user, setUser] = useState<LoginUser | null>(null)
   const [filters, setFilters] = useState<Filters>({ no: '', party: '', state: '', overdue: false })
-  const [result, setResult] = useState<Paged<CaseSummary> | null>(null)
+  const [result, setResult] = useState<CaseSearch | null>(null)
   const [items, setItems] = useState<CaseSummary[]>([])
   const [error, setError] = useState('')
   const [loading, setLoading] = useState(false)
 
-  const load = useCallback(async (f: Filters, page = 1) => {
+  /** `cursor`: the next page after the last one shown (keyset paging); none for a new search. */
+  const load = useCallback(async (f: Filters, cursor?: string) => {
     setLoading(true)
     try {
-      const res = await apiGet<Paged<CaseSummary>>(API.cases.list, undefined, {
-        page, pageSize: PAGE_SIZE, no: f.no.trim(), party: f.party.trim(), state: f.state, overdue: f.overdue ? 'true' : undefined,
+      const res = await apiGet<CaseSearch>(API.cases.list, undefined, {
+        pageSize: PAGE_SIZE, no: f.no.trim(), party: f.party.trim(), state: f.state, overdue: f.overdue ? 'true' : undefined, cursor,
       })
       setResult(res)
-      setItems((prev) => (page === 1 ? res.items : [...prev, ...res.items]))
+      setItems((prev) => (cursor ? [...prev, ...res.items] : res.items))
       setError('')
     } catch (err) {
       setError(err instanceof ApiRequestError ? err.message : '加载失败，请稍后重试')
@@ -94,13 +95,13 @@ export default function CasesPage() {
       </View>
 
       {error && <Text className='error-box'>{error}</Text>}
-      {result && <Text className='muted cases__total'>共 {result.total} 件</Text>}
+      {result && <Text className='muted cases__total'>共 {result.total}{result.totalIsLowerBound ? '+' : ''} 件</Text>}
       {result && items.length === 0 && <Text className='empty'>没有符合条件的案件</Text>}
       {items.map((c) => (
         <CaseCard key={c.id} item={c} onOpen={() => void Taro.navigateTo({ url: `${PAGES.caseDetail}?id=${c.id}` })} />
       ))}
-      {result && items.length < result.total && (
-        <Button className='btn' loading={loading || undefined} onClick={() => void load(filters, result.page + 1)}>加载更多</Button>
+      {result?.nextCursor && (
+        <Button className='btn' loading={loading || undefined} onClick={() => void load(filters, result.nextCursor ?? undefined)}>加载更多</Button>
       )}
     </View>
   )
