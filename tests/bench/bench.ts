@@ -153,13 +153,18 @@ async function database(o: BenchOptions): Promise<{ db: RunningDb; meta: Meta; c
   return { db, meta: meta!, copyMs, runDir };
 }
 
-/** Statements still running after a run (requests the driver gave up on) are stopped, so the next run starts clean. */
+/**
+ * Statements still running after a run (requests the driver gave up on) may finish for up to 20 s;
+ * what is left then is stopped, so the next run starts clean.
+ */
 async function killLeftovers(conn: Connection): Promise<number> {
-  const running = await rows<{ id: number }>(conn,
-    "SELECT id FROM information_schema.processlist WHERE command = 'Query' AND id <> CONNECTION_ID() AND db = ?", [DATABASE]);
-  for (const r of running) await conn.query(`KILL QUERY ${Number(r.id)}`).catch(() => undefined);
-  if (running.length) await new Promise((r) => setTimeout(r, 500));
-  return running.length;
+  const running = () => rows<{ id: number }>(conn,
+    "SELECT id FROM information_schema.processlist WHERE command IN ('Query', 'Execute') AND id <> CONNECTION_ID() AND db = ?", [DATABASE]);
+  for (let waited = 0; waited < 20_000 && (await running()).length; waited += 500) await new Promise((r) => setTimeout(r, 500));
+  const left = await running();
+  for (const r of left) await conn.query(`KILL QUERY ${Number(r.id)}`).catch(() => undefined);
+  if (left.length) await new Promise((r) => setTimeout(r, 500));
+  return left.length;
 }
 
 type Side = 'raw' | 'platform';
@@ -170,6 +175,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const stops: Array<() => Promise<void>> = [db.stop];
   try {
     const conn = await connect(db.target);
+    conn.on('error', (err: Error) => o.log(`database connection lost: ${err.message}`));
     stops.unshift(() => conn.end());
     const rng = new Rng(o.seed + 1);
     const [busiest] = await rows<{ id: number }>(conn, 'SELECT id FROM organisation WHERE code = ?', [BUSIEST_ORG_CODE]);
@@ -246,7 +252,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       const load = await runLoadInChild(job, TS_EXEC_ARGV);
       const after = await readCounters(conn);
       const killed = await killLeftovers(conn);
-      if (killed) o.log(`    (${killed} statements still running were stopped)`);
+      if (killed) o.log(`    (${killed} statements still running 20 s after the run were stopped)`);
       return { load, before, after };
     };
 
