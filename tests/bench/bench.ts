@@ -130,12 +130,14 @@ async function database(o: BenchOptions): Promise<{ db: RunningDb; meta: Meta; c
   if (!sameData(meta, o)) {
     fs.rmSync(metaFile, { force: true });
     const gen = await startOnDatadir(golden, GENERATE_ARGS, true, DATABASE);
+    running.unshift(gen.stop);
     try {
       const admin = await connect(gen.target, false);
       await admin.query(`CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
       await admin.end();
       const started = Date.now();
       meta = await fill(gen.target, o);
+      running.splice(running.indexOf(gen.stop), 1);
       await gen.stop();
       meta.generationMs = Date.now() - started;
     } catch (err) {
@@ -169,10 +171,18 @@ async function killLeftovers(conn: Connection): Promise<number> {
 
 type Side = 'raw' | 'platform';
 
+/** What a run has started, last first: stopped at its end, or by `stopAll` when the bench is interrupted. */
+const running: Array<() => Promise<void>> = [];
+
+export async function stopAll(): Promise<void> {
+  while (running.length) await running.shift()!().catch(() => undefined);
+}
+
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const began = Date.now();
   const { db, meta, copyMs, runDir } = await database(o);
-  const stops: Array<() => Promise<void>> = [db.stop];
+  const stops = running;
+  stops.unshift(db.stop);
   try {
     const conn = await connect(db.target);
     conn.on('error', (err: Error) => o.log(`database connection lost: ${err.message}`));
@@ -317,7 +327,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, os: `${os.type()} ${os.release()}` },
     });
   } finally {
-    for (const stop of stops) await stop().catch((err: Error) => o.log(`stopping: ${err.message}`));
+    while (stops.length) await stops.shift()!().catch((err: Error) => o.log(`stopping: ${err.message}`));
     if (runDir) fs.rmSync(runDir, { recursive: true, force: true });
   }
 }

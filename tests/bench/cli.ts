@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runBench, DEFAULTS, type BenchOptions } from './bench';
+import { runBench, stopAll, DEFAULTS, type BenchOptions } from './bench';
 
 export function parseArgs(argv: string[]): { options: BenchOptions; record: boolean } {
   const o: BenchOptions = { ...DEFAULTS, dataDir: '', log: (line) => console.log(line) };
@@ -63,6 +63,10 @@ export const RESULTS_DIR = path.join(__dirname, 'results');
 export const RESULTS_MD = path.join(__dirname, 'RESULTS.md');
 
 if (require.main === module) {
+  // Interrupted: stop the servers it started (the private MariaDB, the platform, the raw server) first.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stopAll().finally(() => process.exit(130)));
+  }
   (async () => {
     const { options, record } = parseArgs(process.argv.slice(2));
     const report = await runBench(options);

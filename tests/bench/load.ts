@@ -138,6 +138,8 @@ export function runLoadInChild(job: LoadJob, execArgv: string[]): Promise<LoadRe
 }
 
 if (require.main === module && process.send) {
+  // The runner is gone: so is this process.
+  process.on('disconnect', () => process.exit(1));
   process.once('message', (m: { job: LoadJob }) => {
     runLoad(m.job).then(
       (result) => process.send!({ result }, () => process.exit(0)),

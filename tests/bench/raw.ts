@@ -14,7 +14,8 @@
  * - transition: one transaction with the writes WorkflowService.perform and the endpoint's audit do
  *   (lock and check the case, versioned update, next seq, event, close the previous receiver's task,
  *   cancel its pending reminders, open the next task, 通报 notifications, audit row);
- * - search: 1 keyset page on (procuratorate_org_id, created_at) + 1 count bounded at 1,001;
+ * - search: 1 keyset page on (procuratorate_org_id, created_at) + 1 count bounded at 1,001 (numbers and party
+ *   names matched from their start, by index; the platform matches substrings);
  * - scan: the reminder scan's reads, keyset batches of due open tasks, each batch's rows with their case numbers.
  */
 import * as http from 'http';
@@ -273,13 +274,15 @@ export class RawService {
       where.push('c.created_at < ?');
       params.push(new Date(new Date(`${q.to}T00:00:00+08:00`).getTime() + 24 * HOUR));
     }
+    // Numbers and names match from their start, so an index serves them (the platform matches anywhere inside):
+    // a platform number (LF…) by its unique index, an agency's own number within the scope, a party by ix_case_party_name.
     if (q.no) {
-      where.push("(c.platform_no LIKE ? ESCAPE '!' OR c.agency_case_no LIKE ? ESCAPE '!')");
-      params.push(`%${likeEscape(q.no)}%`, `%${likeEscape(q.no)}%`);
+      where.push(/^LF\d/i.test(q.no) ? "c.platform_no LIKE ? ESCAPE '!'" : "c.agency_case_no LIKE ? ESCAPE '!'");
+      params.push(`${likeEscape(q.no)}%`);
     }
     if (q.party) {
-      where.push("EXISTS (SELECT 1 FROM case_party p WHERE p.case_id = c.id AND p.name LIKE ? ESCAPE '!')");
-      params.push(`%${likeEscape(q.party)}%`);
+      where.push("c.id IN (SELECT p.case_id FROM case_party p WHERE p.name LIKE ? ESCAPE '!')");
+      params.push(`${likeEscape(q.party)}%`);
     }
     const filter = where.join(' AND ');
     const keyset = [...where];
@@ -312,7 +315,11 @@ export class RawService {
     };
   }
 
-  /** The reminder scan's reads: due open tasks in keyset batches, then each batch's rows with their case numbers. */
+  /**
+   * The reminder scan's reads: due tasks in keyset batches read from the next_remind_at index alone
+   * (a closed task has none: the platform clears it when the task closes), then each batch's open
+   * rows with their case numbers.
+   */
   async scanReads(batch = 2000) {
     const started = performance.now();
     const now = new Date();
@@ -322,16 +329,17 @@ export class RawService {
     for (;;) {
       const [page]: [RowDataPacket[], unknown] = after !== null
         ? await this.pool.execute<RowDataPacket[]>(
-          `SELECT id, next_remind_at FROM case_task WHERE status = 'open' AND next_remind_at <= ?
+          `SELECT id, next_remind_at FROM case_task WHERE next_remind_at <= ?
            AND (next_remind_at > ? OR (next_remind_at = ? AND id > ?)) ORDER BY next_remind_at, id LIMIT ${batch}`, [now, after.at, after.at, after.id])
         : await this.pool.execute<RowDataPacket[]>(
-          `SELECT id, next_remind_at FROM case_task WHERE status = 'open' AND next_remind_at <= ? ORDER BY next_remind_at, id LIMIT ${batch}`, [now]);
+          `SELECT id, next_remind_at FROM case_task WHERE next_remind_at <= ? ORDER BY next_remind_at, id LIMIT ${batch}`, [now]);
       if (!page.length) break;
       const last: RowDataPacket = page[page.length - 1];
       after = { at: new Date(last.next_remind_at), id: Number(last.id) };
       const [rows] = await this.pool.query<RowDataPacket[]>(
         `SELECT t.id, t.case_id, t.org_id, t.assignee_id, t.title, t.started_at, t.due_at, t.rule_key, t.rule_version, c.platform_no
-         FROM case_task t JOIN case_record c ON c.id = t.case_id WHERE t.id IN (${page.map((p: RowDataPacket) => Number(p.id)).join(',')})`);
+         FROM case_task t JOIN case_record c ON c.id = t.case_id
+         WHERE t.id IN (${page.map((p: RowDataPacket) => Number(p.id)).join(',')}) AND t.status = 'open'`);
       tasks += rows.length;
       batches++;
       if (page.length < batch) break;

@@ -31,6 +31,8 @@ async function main(): Promise<{ ms: number; report: ScanReport | null }> {
 }
 
 if (require.main === module && process.send) {
+  // The runner is gone: so is this process.
+  process.on('disconnect', () => process.exit(1));
   main().then(
     (result) => process.send!(result, () => process.exit(0)),
     (err: Error) => process.send!({ error: err.stack ?? err.message }, () => process.exit(1)),
