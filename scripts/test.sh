@@ -33,6 +33,7 @@ backend=0
 if ! wait $build; then cat "$results/build.log"; echo "前端构建失败" >&2; exit 1; fi
 rm -f "$results/build.log"
 [ $backend -eq 0 ] || exit $backend
+echo "== bench smoke (npm run bench at 2,000 cases)"; (cd tests && npx jest -c bench/jest.config.js --json --outputFile="$results/bench.json")
 
 echo "== browser tests"
 SKIP_BUILD=1 bash tests/run.sh "$results"
