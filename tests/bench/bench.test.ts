@@ -76,8 +76,9 @@ describe('derived tables', () => {
     await conn.query(`CREATE DATABASE ${database}`);
     await conn.query(`USE ${database}`);
     await conn.query(`CREATE TABLE case_record (id INT PRIMARY KEY, agency_org_id INT NOT NULL, police_org_id INT NULL,
-      procuratorate_org_id INT NULL, supervisory_org_id INT NULL)`);
-    await conn.query('INSERT INTO case_record VALUES (1, 10, NULL, 30, NULL), (2, 10, 20, 30, NULL), (3, 11, 20, 31, 40)');
+      procuratorate_org_id INT NULL, supervisory_org_id INT NULL, state VARCHAR(32) NOT NULL, created_at DATETIME(3) NOT NULL)`);
+    await conn.query(`INSERT INTO case_record VALUES (1, 10, NULL, 30, NULL, 'draft', '2026-01-01'), (2, 10, 20, 30, NULL, 'transferred', '2026-01-02'),
+      (3, 11, 20, 31, 40, 'filed', '2026-01-03')`);
   });
   afterAll(async () => {
     await conn.query(`DROP DATABASE IF EXISTS ${database}`);
@@ -89,9 +90,12 @@ describe('derived tables', () => {
   });
 
   test('case_party_org, once a migration creates it, gets one row per party column of every case', async () => {
-    await conn.query('CREATE TABLE case_party_org (org_id INT NOT NULL, case_id INT NOT NULL, role VARCHAR(16) NOT NULL, PRIMARY KEY (org_id, case_id, role))');
+    await conn.query(`CREATE TABLE case_party_org (case_id INT NOT NULL, role VARCHAR(16) NOT NULL, org_id INT NOT NULL, state VARCHAR(32) NOT NULL,
+      created_at DATETIME(3) NOT NULL, PRIMARY KEY (case_id, role))`);
     expect(await fillDerivedTables(conn, () => undefined)).toEqual({ case_party_org: 9 });
     const [rows] = await conn.query('SELECT org_id, case_id, role FROM case_party_org ORDER BY case_id, org_id');
+    const [copied] = await conn.query("SELECT state, DATE_FORMAT(created_at, '%Y-%m-%d') AS day FROM case_party_org WHERE case_id = 3 AND role = 'police'");
+    expect(copied).toEqual([{ state: 'filed', day: '2026-01-03' }]);
     expect(rows).toEqual([
       { org_id: 10, case_id: 1, role: 'agency' }, { org_id: 30, case_id: 1, role: 'procuratorate' },
       { org_id: 10, case_id: 2, role: 'agency' }, { org_id: 20, case_id: 2, role: 'police' }, { org_id: 30, case_id: 2, role: 'procuratorate' },
@@ -103,6 +107,6 @@ describe('derived tables', () => {
   test('a derived table whose columns differ from the filler\'s is reported, not guessed at', async () => {
     await conn.query('DROP TABLE case_party_org');
     await conn.query('CREATE TABLE case_party_org (organisation_id INT NOT NULL, case_id INT NOT NULL)');
-    await expect(fillDerivedTables(conn, () => undefined)).rejects.toThrow(/case_party_org has no column org_id, role/);
+    await expect(fillDerivedTables(conn, () => undefined)).rejects.toThrow(/case_party_org has no column role, org_id, state, created_at/);
   });
 });

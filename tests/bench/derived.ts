@@ -5,6 +5,7 @@
  * migration gets its filler here and nothing else in the bench changes.
  */
 import type { Connection } from 'mysql2/promise';
+import { caseScopeFill } from '../../backend/src/db/migrations/1765000000000-CaseScope';
 
 export interface DerivedTable {
   table: string;
@@ -15,17 +16,15 @@ export interface DerivedTable {
 }
 
 /**
- * `case_party_org (org_id, case_id, role)`: which organisation is party to which case (the case
- * scope as one indexed lookup instead of an OR over four columns). Guessed from the issue: one
- * row per non-null party column of case_record; adjust the columns and roles to the migration.
+ * `case_party_org`: which organisation is party to which case, with the case's state and
+ * registration time (the case scope as one indexed lookup). Filled by the migration's own
+ * statements, so the bench cannot drift from what the platform maintains.
  */
 const casePartyOrg: DerivedTable = {
   table: 'case_party_org',
-  columns: ['org_id', 'case_id', 'role'],
+  columns: ['case_id', 'role', 'org_id', 'state', 'created_at'],
   fill: async (conn, lo, hi) => {
-    const parts = [['agency_org_id', 'agency'], ['police_org_id', 'police'], ['procuratorate_org_id', 'procuratorate'], ['supervisory_org_id', 'supervisory']]
-      .map(([column, role]) => `SELECT ${column}, id, '${role}' FROM case_record WHERE id >= ${lo} AND id < ${hi} AND ${column} IS NOT NULL`);
-    await conn.query(`INSERT IGNORE INTO case_party_org (org_id, case_id, role) ${parts.join(' UNION ALL ')}`);
+    for (const sql of caseScopeFill(`id >= ${lo} AND id < ${hi}`)) await conn.query(sql);
   },
 };
 
