@@ -55,6 +55,13 @@ test('the reminder scan: the raw reads and one full platform pass over the due t
   expect(platform!.statements.Questions).toBeGreaterThan(0);
 });
 
+test("a minute's pass: only the tasks that came due (all open ones at this scale are fewer than a minute's share)", () => {
+  const raw = report.runs.find((r) => r.workload === 'minute' && r.side === 'raw');
+  const platform = report.runs.find((r) => r.workload === 'minute' && r.side === 'platform');
+  expect(raw?.scan).toMatchObject({ tasks: 600, finished: true });
+  expect(platform?.scan).toMatchObject({ tasks: 600, finished: true, dueBefore: 600 });
+});
+
 test('the report has every row, with a goal, in JSON and in Markdown', () => {
   expect(report.rows.map((r) => r.workload)).toEqual(WORKLOADS);
   for (const row of report.rows) {

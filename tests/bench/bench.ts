@@ -16,7 +16,7 @@ import {
   connect, startOnDatadir, copyDatadir, seedPlatform, startPlatform, startRaw, login, platformScan,
   GENERATE_ARGS, BENCH_ARGS, TS_EXEC_ARGV, type DbTarget, type RunningDb, type ScanOutcome,
 } from './servers';
-import { buildReport, type BenchReport, type RunResult, type WorkloadName } from './report';
+import { buildReport, MINUTE_DUE, type BenchReport, type RunResult, type WorkloadName } from './report';
 
 export interface BenchOptions {
   cases: number;
@@ -228,7 +228,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       ];
       searches.push(new URLSearchParams(shapes[i % shapes.length]).toString());
     }
-    const requests: Record<Exclude<WorkloadName, 'transition' | 'scan'>, Record<Side, RequestSpec[]>> = {
+    const requests: Record<Exclude<WorkloadName, 'transition' | 'scan' | 'minute'>, Record<Side, RequestSpec[]>> = {
       inbox: {
         platform: officerTokens.map((_, i) => ({ method: 'GET', path: '/api/v1/tasks?page=1&pageSize=20', headers: bearer(officerTokens, i) })),
         raw: [{ method: 'GET', path: '/tasks?page=1&pageSize=20', headers: { 'x-org': String(busiest.id) } }],
@@ -321,6 +321,34 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       scan: { tasks, pages: scan.report?.pages ?? 0, written: scan.report?.written ?? 0, finished: scan.finished, error: scan.error, dueBefore },
     });
     o.log(`  platform scan: ${scan.finished ? 'finished' : 'NOT finished'} in ${scan.ms} ms, ${tasks} tasks, ${scan.report?.written ?? 0} reminders written${scan.error ? ` (${scan.error})` : ''}`);
+
+    // Then a minute of steady state: the catch-up moved every task's next point on; a minute's
+    // share of a day's reminders comes due (the first open tasks by id), and each side reads it.
+    const minuteAt = new Date();
+    await conn.query("UPDATE case_task SET next_remind_at = ? WHERE status = 'open' ORDER BY id LIMIT ?", [minuteAt, MINUTE_DUE]);
+    const minuteDue = await due(new Date());
+    const rawBefore = await readCounters(conn);
+    const rawRes = await fetch(`${raw.base}/scan`, { method: 'POST' });
+    const rawScan = (await rawRes.json()) as { tasks: number; batches: number; ms: number };
+    results.push({
+      workload: 'minute', side: 'raw', round: 1, statements: perRequest(rawBefore, await readCounters(conn), 1),
+      load: { requests: 1, ok: rawRes.ok ? 1 : 0, statuses: { [rawRes.status]: 1 }, errors: 0, timeouts: 0, elapsedMs: rawScan.ms, rps: 0, sampleError: null,
+        latency: { count: 1, mean: rawScan.ms, p50: rawScan.ms, p95: rawScan.ms, p99: rawScan.ms, max: rawScan.ms } },
+      scan: { tasks: rawScan.tasks, pages: rawScan.batches, written: 0, finished: rawRes.ok },
+    });
+    let minuteBefore = await readCounters(conn);
+    const minute: ScanOutcome = await platformScan(db.target, o.scanTimeoutMs, async () => {
+      minuteBefore = await readCounters(conn);
+    });
+    const minuteAfter = await readCounters(conn);
+    await killLeftovers(conn);
+    results.push({
+      workload: 'minute', side: 'platform', round: 1, statements: perRequest(minuteBefore, minuteAfter, 1),
+      load: { requests: 1, ok: minute.finished ? 1 : 0, statuses: {}, errors: minute.finished ? 0 : 1, timeouts: 0, elapsedMs: minute.ms, rps: 0,
+        sampleError: minute.error, latency: { count: 1, mean: minute.ms, p50: minute.ms, p95: minute.ms, p99: minute.ms, max: minute.ms } },
+      scan: { tasks: minute.report?.tasks ?? 0, pages: minute.report?.pages ?? 0, written: minute.report?.written ?? 0, finished: minute.finished, error: minute.error, dueBefore: minuteDue },
+    });
+    o.log(`  platform scan, a minute's pass: ${minute.finished ? 'finished' : 'NOT finished'} in ${minute.ms} ms, ${minute.report?.tasks ?? 0} of ${minuteDue} due tasks`);
 
     return buildReport({
       options: o, meta, results, mariadb: db.version, copyMs, totalMs: Date.now() - began,
