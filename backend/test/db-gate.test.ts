@@ -124,3 +124,12 @@ test('created_at and updated_at come from the app clock, not the database', asyn
   // Whoever committed last wrote both rows: each transaction applied as a whole.
   expect(new Set(holders.map((h) => h.holder)).size).toBe(1);
 });
+
+(TEST_DB === 'mysql' ? test : test.skip)('every write transaction runs at READ COMMITTED, also on a pooled connection used before', async () => {
+  // More transactions than the pool has connections, some at once: each connection is set once and reused.
+  const levels = await Promise.all(Array.from({ length: 25 }, () => t.db.transaction(async (em) => {
+    const [row] = await em.query('SELECT @@session.tx_isolation AS level') as Array<{ level: string }>;
+    return row.level;
+  })));
+  expect(new Set(levels)).toEqual(new Set(['READ-COMMITTED']));
+});

@@ -89,3 +89,20 @@ test('a deadline past the last year of holiday data is flagged until admins ente
   expect(list.extraCoveredYears).toContain(Y);
   expect(list.items.map((o: { day: string }) => o.day)).toEqual([`${Y}-01-01`]);
 });
+
+test('a holiday another instance entered counts for the next deadline here (the cached calendar follows the table)', async () => {
+  const before = await receivedCase('DL-020');
+  // The period's last Shanghai day, made a holiday behind this instance's back (as another instance would).
+  const lastDay = new Date(Date.parse(before.dueAt) + 8 * 3_600_000 - 1).toISOString().slice(0, 10);
+  await t.sql("INSERT INTO calendar_override (day, kind, name, created_at) VALUES (?, 'holiday', '临时调休', '2026-01-01 00:00:00.000')", [lastDay]);
+  const after = await receivedCase('DL-021');
+  expect(Date.parse(after.dueAt)).toBeGreaterThan(Date.parse(before.dueAt));
+  // A rule version published elsewhere is used by the next step here too.
+  const [rule] = await t.sql<{ id: number; version: number }>("SELECT id, version FROM deadline_rule WHERE rule_key = 'police_decision' ORDER BY version DESC LIMIT 1");
+  await t.sql(`INSERT INTO deadline_rule (rule_key, version, label, amount, unit, rollover_on_rest_day, basis, extensions, unverified, created_at)
+    SELECT rule_key, version + 1, label, 7, unit, rollover_on_rest_day, basis, extensions, unverified, created_at FROM deadline_rule WHERE id = ?`, [rule.id]);
+  const third = await receivedCase('DL-022');
+  expect(third.ruleVersion).toBe(rule.version + 1);
+  await t.sql('DELETE FROM calendar_override WHERE day = ?', [lastDay]);
+  await t.sql('DELETE FROM deadline_rule WHERE rule_key = ? AND version = ?', ['police_decision', rule.version + 1]);
+});

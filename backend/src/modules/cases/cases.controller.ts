@@ -35,7 +35,7 @@ export class CasesController {
 
   @Endpoint(api.get)
   async get({ input, user, em }: Call<typeof api.get>) {
-    return this.cases.detail(em, user, await this.access.visibleCase(em, user, input.params.id));
+    return this.cases.detailOf(em, user, input.params.id);
   }
 
   @Endpoint(api.events)

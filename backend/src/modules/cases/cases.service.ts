@@ -14,6 +14,7 @@ import { Regulation } from '../regulations/entities';
 import { DirectoryService, escapeLike } from '../directory/directory.service';
 import { CaseAccess, ROLE_PARTY, type CaseViewer } from './case-access';
 import { instantParam, readInstant, encodeCursor, decodeCursor, marks } from './sql';
+import { hydrate, readBool, readInt } from './rows';
 import { DeadlinesService } from '../deadlines/deadlines.service';
 import { AppError } from '../../common/app-error';
 import { Clock, HOUR, shanghaiDate } from '../../common/clock';
@@ -228,20 +229,30 @@ export class CasesService {
       .leftJoinAndMapOne('e.approver', User, 'ue', 'ue.id = e.approved_by')
       .select(['t', 'c.id', 'c.platformNo', 'c.title', 'ua.id', 'ua.displayName', 'e', 'ue.id', 'ue.displayName']);
     const tasks = await where(qb).orderBy('t.id', 'ASC').addOrderBy('e.id', 'ASC').getMany();
-    const rules = await this.deadlines.versions(em, tasks.flatMap((t) => (t.ruleKey && t.ruleVersion ? [{ key: t.ruleKey, version: t.ruleVersion }] : [])));
+    return this.toTaskViews(em, tasks.map((t) => ({
+      task: t, platformNo: t.caseRow?.platformNo ?? '', caseTitle: t.caseRow?.title ?? '', assigneeName: t.assigneeRow?.displayName ?? '',
+      extensions: (t.extensionRows ?? []).map((e) => ({ extensionKey: e.extensionKey, approverName: e.approver?.displayName ?? '', reason: e.reason, at: e.at })),
+    })));
+  }
+
+  /** Task views of tasks read with their case's number and title, assignee's name and approved extensions (the rules from the rule cache). */
+  private async toTaskViews(em: EntityManager, tasks: Array<{
+    task: CaseTask; platformNo: string; caseTitle: string; assigneeName: string;
+    extensions: Array<{ extensionKey: string; approverName: string; reason: string; at: Date }>;
+  }>): Promise<TaskView[]> {
+    const rules = await this.deadlines.versions(em, tasks.flatMap(({ task: t }) => (t.ruleKey && t.ruleVersion ? [{ key: t.ruleKey, version: t.ruleVersion }] : [])));
     const now = this.clock.now();
-    return tasks.map((t) => {
+    return tasks.map(({ task: t, platformNo, caseTitle, assigneeName, extensions }) => {
       const rule = t.ruleKey ? rules.get(`${t.ruleKey}@${t.ruleVersion}`) : undefined;
       const labels = new Map((rule?.extensionList() ?? []).map((e) => [e.key, e.label]));
       return {
-        id: t.id, caseId: t.caseId, platformNo: t.caseRow?.platformNo ?? '', caseTitle: t.caseRow?.title ?? '',
+        id: t.id, caseId: t.caseId, platformNo, caseTitle,
         orgId: t.orgId, state: t.state, title: t.title, startedAt: t.startedAt.toISOString(), dueAt: t.dueAt?.toISOString() ?? null,
-        assignee: t.assigneeId ? { id: t.assigneeId, name: t.assigneeRow?.displayName ?? '' } : null,
+        assignee: t.assigneeId ? { id: t.assigneeId, name: assigneeName } : null,
         dueFlagged: t.dueFlagged, flagReason: t.flagReason, ruleKey: t.ruleKey, ruleVersion: t.ruleVersion, basis: rule?.basis ?? null,
         status: t.status, overdue: t.status === 'open' && !!t.dueAt && t.dueAt < now,
-        extensions: (t.extensionRows ?? []).map((e) => ({
-          key: e.extensionKey, label: labels.get(e.extensionKey) ?? e.extensionKey, approvedBy: e.approver?.displayName ?? '',
-          reason: e.reason, at: e.at.toISOString(),
+        extensions: extensions.map((e) => ({
+          key: e.extensionKey, label: labels.get(e.extensionKey) ?? e.extensionKey, approvedBy: e.approverName, reason: e.reason, at: e.at.toISOString(),
         })),
       };
     });
@@ -280,23 +291,57 @@ export class CasesService {
   }
 
   /**
+   * The case the user may see, read with the scope check in one statement (the same rule as
+   * CaseAccess.restrict: a probe of the case's scope rows, or the city rule), then its detail.
+   */
+  async detailOf(em: EntityManager, user: AuthUser, caseId: number): Promise<CaseDetail> {
+    const viewer = await this.access.viewer(em, user);
+    const orgs = viewer.orgIds.length ? viewer.orgIds : [0];
+    const city = viewer.cityRegionIds.length ? ` OR (c.region_id IN (${marks(viewer.cityRegionIds)}) AND c.procuratorate_org_id IS NOT NULL)` : '';
+    const [raw] = await em.query(
+      `SELECT c.* FROM case_record c WHERE c.id = ? AND (EXISTS (SELECT 1 FROM case_party_org scope_p WHERE scope_p.case_id = c.id AND scope_p.org_id IN (${marks(orgs)}))${city})`,
+      [caseId, ...orgs, ...viewer.cityRegionIds],
+    ) as Array<Record<string, unknown>>;
+    if (!raw) throw new AppError('NOT_FOUND', `案件不存在或本单位不是该案当事方（编号 ${caseId}）`, { field: 'id' });
+    return this.detail(em, user, hydrate(em, CaseRecord, raw));
+  }
+
+  /**
    * The same case file for every party: facts, the latest timeline entries with their documents,
-   * tasks, filings. `row` is the case as the caller read it (visibleCase) or just wrote it (a
-   * step); with the rule, name and scope caches warm this reads five statements.
+   * tasks, filings. `row` is the case as the caller read it (detailOf) or just wrote it (a step).
+   * Everything of the case is read in one statement (DETAIL_SQL); with the rule, name and scope
+   * caches warm that is all.
    */
   async detail(em: EntityManager, user: AuthUser, row: CaseRecord): Promise<CaseDetail> {
     const viewer = await this.access.viewer(em, user);
-    const side = await em.query(
-      `SELECT 'party' AS part, id AS n, kind AS kind, name AS name, id_number AS id_number FROM case_party WHERE case_id = ?
-       UNION ALL SELECT 'regulation', regulation_id, NULL, NULL, NULL FROM case_regulation WHERE case_id = ? ORDER BY part, n`,
-      [row.id, row.id],
-    ) as Array<{ part: 'party' | 'regulation'; n: number | string; kind: 'person' | 'company'; name: string; id_number: string | null }>;
-    const latest = await em.find(CaseEvent, { where: { caseId: row.id }, order: { seq: 'DESC' }, take: TIMELINE_PAGE + 1 });
-    const docs = await em.find(CaseDocument, { where: { caseId: row.id }, order: { id: 'ASC' }, select: DOCUMENT_COLUMNS });
-    const tasks = await this.loadTaskViews(em, (qb) => qb.where('t.case_id = :caseId', { caseId: row.id }));
-    // One filing per transfer: a case sent back and transferred again is filed again.
-    const filingRows = await em.createQueryBuilder(Filing, 'f').leftJoinAndMapOne('f.signer', User, 'su', 'su.id = f.signed_by')
-      .select(['f', 'su.id', 'su.displayName']).where('f.case_id = :caseId', { caseId: row.id }).orderBy('f.id', 'ASC').getMany();
+    const parts = await em.query(DETAIL_SQL, Array(DETAIL_BRANCHES).fill(row.id)) as DetailRow[];
+    const of = (part: DetailRow['part']) => parts.filter((r) => r.part === part).sort((a, b) => Number(a.n) - Number(b.n));
+    const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+    const at = (v: unknown) => (v === null || v === undefined ? null : readInstant(v));
+    const docs = of('d').map((r) => Object.assign(new CaseDocument(), {
+      id: Number(r.n), caseId: row.id, eventId: readInt(r.c1), docType: String(r.c2), fileName: String(r.c3), mime: String(r.c4), size: Number(r.c5),
+      sha256: String(r.c6), version: Number(r.c7), replacesId: readInt(r.c8), current: readBool(r.c9), uploadedByOrg: Number(r.c10), uploadedAt: readInstant(r.c11),
+    }) as CaseDocument);
+    const filingRows = of('f').map((r) => Object.assign(new Filing(), {
+      id: Number(r.n), caseId: row.id, procuratorateOrgId: Number(r.c1), eventId: Number(r.c2), filedAt: readInstant(r.c3), materials: String(r.c4),
+      signedAt: at(r.c5), signedBy: readInt(r.c6), signer: r.c6 === null ? undefined : { id: Number(r.c6), displayName: str(r.c7) ?? '' },
+    }) as Filing);
+    const extensions = of('x');
+    const taskRows = of('t').map((r) => ({
+      task: Object.assign(new CaseTask(), {
+        id: Number(r.n), caseId: row.id, orgId: Number(r.c1), assigneeId: readInt(r.c2), state: String(r.c3) as StateKey, title: String(r.c4),
+        ruleKey: str(r.c5), ruleVersion: readInt(r.c6), startedAt: readInstant(r.c7), dueAt: at(r.c8), dueFlagged: readBool(r.c9), flagReason: str(r.c10),
+        status: String(r.c11) as CaseTask['status'],
+      }) as CaseTask,
+      assigneeName: str(r.c12) ?? '',
+      extensions: extensions.filter((e) => Number(e.c1) === Number(r.n))
+        .map((e) => ({ extensionKey: String(e.c2), approverName: str(e.c3) ?? '', reason: String(e.c4), at: readInstant(e.c5) })),
+    }));
+    const latest = of('e').reverse().map((r) => Object.assign(new CaseEvent(), {
+      id: Number(r.c1), caseId: row.id, seq: Number(r.n), transition: String(r.c2), fromState: str(r.c3) as StateKey | null, toState: String(r.c4) as StateKey,
+      actorName: String(r.c5), actorOrgName: String(r.c6), reason: str(r.c7), details: String(r.c8), at: readInstant(r.c9),
+    }) as CaseEvent);
+    const tasks = await this.toTaskViews(em, taskRows.map((t) => ({ ...t, platformNo: row.platformNo, caseTitle: row.title })));
     // Every name of the answer in one batch (most often all cached).
     await this.directory.orgNames(em, [row.agencyOrgId, row.policeOrgId, row.procuratorateOrgId, ...docs.map((d) => d.uploadedByOrg), ...filingRows.map((f) => f.procuratorateOrgId)]
       .filter((x): x is number => x !== null));
@@ -307,8 +352,8 @@ export class CasesService {
     return {
       ...summary,
       facts: row.facts, amountInvolved: row.amountInvolved, penaltyInfo: row.penaltyInfo,
-      parties: side.filter((s) => s.part === 'party').map((p) => ({ kind: p.kind, name: p.name, idNumberMasked: maskIdNumber(p.id_number) })),
-      regulationIds: side.filter((s) => s.part === 'regulation').map((r) => Number(r.n)),
+      parties: of('p').map((p) => ({ kind: String(p.c1) as 'person' | 'company', name: String(p.c2), idNumberMasked: maskIdNumber(str(p.c3)) })),
+      regulationIds: of('r').map((r) => Number(r.n)),
       timeline: latest.slice(0, TIMELINE_PAGE).reverse().map((e) => this.eventView(e, docViews)),
       timelineHasMore: latest.length > TIMELINE_PAGE,
       tasks,
@@ -368,4 +413,36 @@ const DOCUMENT_COLUMNS = {
 
 interface SearchQuery {
   page: number; pageSize: number; no?: string; party?: string; agencyId?: number; state?: StateKey; from?: string; to?: string; overdue?: string; cursor?: string;
+}
+
+/**
+ * A case's parts (parties, regulations, documents, filings with their signers, tasks with their
+ * assignees, approved extensions, the latest TIMELINE_PAGE + 1 timeline entries), each by its
+ * index on the case, in one statement: one row per item, `part` says which, `n` orders it, c1…c12
+ * are its columns (through the UNION they come as text or numbers, converted in `detail`).
+ */
+const DETAIL_COLUMNS = 12;
+const detailBranch = (part: string, n: string, columns: string[], from: string) =>
+  `SELECT '${part}' AS part, ${n} AS n, ${Array.from({ length: DETAIL_COLUMNS }, (_, i) => `${columns[i] ?? 'NULL'} AS c${i + 1}`).join(', ')} FROM ${from}`;
+const DETAIL_PARTS = [
+  detailBranch('p', 'p.id', ['p.kind', 'p.name', 'p.id_number'], 'case_party p WHERE p.case_id = ?'),
+  detailBranch('r', 'r.regulation_id', [], 'case_regulation r WHERE r.case_id = ?'),
+  detailBranch('d', 'd.id', ['d.event_id', 'd.doc_type', 'd.file_name', 'd.mime', 'd.size', 'd.sha256', 'd.version', 'd.replaces_id', 'd.current', 'd.uploaded_by_org', 'd.uploaded_at'],
+    'case_document d WHERE d.case_id = ?'),
+  detailBranch('f', 'f.id', ['f.procuratorate_org_id', 'f.event_id', 'f.filed_at', 'f.materials', 'f.signed_at', 'f.signed_by', 'su.display_name'],
+    'filing f LEFT JOIN app_user su ON su.id = f.signed_by WHERE f.case_id = ?'),
+  detailBranch('t', 't.id', ['t.org_id', 't.assignee_id', 't.state', 't.title', 't.rule_key', 't.rule_version', 't.started_at', 't.due_at', 't.due_flagged',
+    't.flag_reason', 't.status', 'ua.display_name'], 'case_task t LEFT JOIN app_user ua ON ua.id = t.assignee_id WHERE t.case_id = ?'),
+  detailBranch('x', 'x.id', ['x.task_id', 'x.extension_key', 'ux.display_name', 'x.reason', 'x.at'],
+    'task_extension x JOIN case_task xt ON xt.id = x.task_id LEFT JOIN app_user ux ON ux.id = x.approved_by WHERE xt.case_id = ?'),
+  detailBranch('e', 'e.seq', ['e.id', 'e.transition', 'e.from_state', 'e.to_state', 'e.actor_name', 'e.actor_org_name', 'e.reason', 'e.details', 'e.at'],
+    `(SELECT * FROM case_event WHERE case_id = ? ORDER BY seq DESC LIMIT ${TIMELINE_PAGE + 1}) e`),
+];
+const DETAIL_SQL = DETAIL_PARTS.join('\nUNION ALL ');
+const DETAIL_BRANCHES = DETAIL_PARTS.length;
+
+interface DetailRow {
+  part: 'p' | 'r' | 'd' | 'f' | 't' | 'x' | 'e';
+  n: number | string;
+  c1: unknown; c2: unknown; c3: unknown; c4: unknown; c5: unknown; c6: unknown; c7: unknown; c8: unknown; c9: unknown; c10: unknown; c11: unknown; c12: unknown;
 }

@@ -1,5 +1,6 @@
 import { Entity, PrimaryGeneratedColumn, Column, PrimaryColumn, VersionColumn, type EntityManager } from 'typeorm';
-import { forUpdate } from '../../common/db';
+import { hydrate, execute, forUpdateSql } from './rows';
+import { instantParam } from './sql';
 import type { StateKey, DocType } from '@lfxj/contracts';
 import { CreatedAt, UpdatedAt, Instant } from '../../db/columns';
 
@@ -94,7 +95,21 @@ export async function syncPartyOrgs(em: EntityManager, row: CaseRecord): Promise
  * case run one after another and always in the same lock order (case, then its tasks).
  */
 export async function lockCase(em: EntityManager, caseId: number): Promise<CaseRecord | null> {
-  return forUpdate(em.createQueryBuilder(CaseRecord, 'c').where('c.id = :caseId', { caseId })).getOne();
+  return (await lockCaseWith(em, caseId, ''))?.row ?? null;
+}
+
+/** `lockCase` with more columns read in the same statement (`extra`: `, (SELECT …) AS name`); they are not locked. */
+export async function lockCaseWith(em: EntityManager, caseId: number, extra: string): Promise<{ row: CaseRecord; raw: Record<string, unknown> } | null> {
+  const [raw] = await em.query(`SELECT c.*${extra} FROM case_record c WHERE c.id = ?${forUpdateSql(em)}`, [caseId]) as Array<Record<string, unknown>>;
+  return raw ? { row: hydrate(em, CaseRecord, raw), raw } : null;
+}
+
+/**
+ * The scope rows follow a step that changed only the case's state (its parties are as they
+ * were, so their rows exist): one UPDATE instead of the upsert of `syncPartyOrgs`.
+ */
+export async function syncPartyState(em: EntityManager, row: CaseRecord): Promise<void> {
+  await em.query('UPDATE case_party_org SET state = ? WHERE case_id = ?', [row.state, row.id]);
 }
 
 /** Who took a step, as named at the time. */
@@ -114,14 +129,22 @@ export async function appendEvent(
   em: EntityManager, actor: Actor,
   event: Omit<CaseEvent, 'id' | 'seq' | 'actorUserId' | 'actorOrgId' | 'actorName' | 'actorOrgName'>,
   opts: { locked?: boolean } = {},
-): Promise<CaseEvent> {
+): Promise<AppendedEvent> {
   if (!opts.locked) await lockCase(em, event.caseId);
-  const last = await em.createQueryBuilder(CaseEvent, 'e').select('MAX(e.seq)', 'seq').where('e.case_id = :id', { id: event.caseId })
-    .getRawOne<{ seq: number | null }>();
-  return em.save(em.create(CaseEvent, {
-    ...event, seq: Number(last?.seq ?? 0) + 1,
-    actorUserId: actor.userId, actorOrgId: actor.orgId, actorName: actor.name.slice(0, 32), actorOrgName: actor.orgName.slice(0, 64),
-  }));
+  // The next seq and the row in one statement (the case lock makes MAX(seq) the latest).
+  const { insertId } = await execute(em,
+    `INSERT INTO case_event (case_id, seq, transition, from_state, to_state, actor_user_id, actor_org_id, actor_name, actor_org_name, reason, details, at)
+     SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM case_event WHERE case_id = ?`,
+    [event.caseId, event.transition, event.fromState, event.toState, actor.userId, actor.orgId, actor.name.slice(0, 32), actor.orgName.slice(0, 64),
+      event.reason, event.details, instantParam(event.at), event.caseId]);
+  return { id: insertId, caseId: event.caseId, at: event.at };
+}
+
+/** What a caller of `appendEvent` learns of the entry it wrote. */
+export interface AppendedEvent {
+  id: number;
+  caseId: number;
+  at: Date;
 }
 
 /** Something an organisation must do for a case, and by when. */
@@ -150,6 +173,18 @@ export class CaseTask {
   declare caseRow?: Pick<CaseRecord, 'id' | 'platformNo' | 'title'>;
   declare assigneeRow?: { id: number; displayName: string };
   declare extensionRows?: TaskExtension[];
+}
+
+/** Open a task in one INSERT (no read-back: the caller knows every value). */
+export async function insertTask(em: EntityManager, t: Pick<CaseTask, 'caseId' | 'orgId' | 'state' | 'title' | 'ruleKey' | 'ruleVersion' | 'startedAt'
+  | 'dueAt' | 'dueFlagged' | 'flagReason' | 'openedByEventId' | 'nextRemindAt'>): Promise<number> {
+  const at = (d: Date | null) => (d ? instantParam(d) : null);
+  const { insertId } = await execute(em,
+    `INSERT INTO case_task (case_id, org_id, assignee_id, state, title, rule_key, rule_version, started_at, due_at, due_flagged, flag_reason, status,
+       opened_by_event_id, closed_by_event_id, closed_at, next_remind_at)
+     VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, NULL, NULL, ?)`,
+    [t.caseId, t.orgId, t.state, t.title, t.ruleKey, t.ruleVersion, at(t.startedAt), at(t.dueAt), t.dueFlagged ? 1 : 0, t.flagReason, t.openedByEventId, at(t.nextRemindAt)]);
+  return insertId;
 }
 
 @Entity('task_extension')

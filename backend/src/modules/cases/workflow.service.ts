@@ -4,7 +4,13 @@ import {
   STATES, TRANSITIONS, RECEIVER_PARTY, DOC_TYPES,
   type TransitionKey, type TransitionDef, type StateDef, type StateKey, type ReceiverRule, type Party, type Role,
 } from '@lfxj/contracts';
-import { CaseRecord, CaseEvent, CaseTask, Filing, CaseDocument, Notification, appendEvent, lockCase, syncPartyOrgs } from './entities';
+import {
+  CaseRecord, CaseTask, Filing, CaseDocument, appendEvent, lockCaseWith, syncPartyOrgs, syncPartyState, insertTask, type AppendedEvent,
+} from './entities';
+import { execute, valueRows } from './rows';
+import { instantParam, marks } from './sql';
+import { computeDue } from '../deadlines/calendar';
+import { DEADLINES_STAMP, deadlinesStampOf } from '../deadlines/deadlines.service';
 import { Organisation } from '../directory/entities';
 import { DirectoryService } from '../directory/directory.service';
 import { DeadlinesService } from '../deadlines/deadlines.service';
@@ -51,7 +57,10 @@ export class WorkflowService {
     Object.assign(audit, { targetType: 'case', targetId: caseId });
     // The case row first, before anything else is locked: steps on one case queue here, and
     // every check below reads the case as the previous step left it.
-    const row = await lockCase(em, caseId);
+    // The fingerprint of the deadline rules and calendar comes along (not locked), so the step
+    // opens its task from this instance's cache while they are unchanged.
+    const locked = await lockCaseWith(em, caseId, `, ${DEADLINES_STAMP}`);
+    const row = locked?.row ?? null;
     const viewer = await this.access.viewer(em, user);
     if (!row || !this.access.sees(viewer, row)) throw new AppError('NOT_FOUND', `案件不存在或本单位不是该案当事方（编号 ${caseId}）`, { field: 'id' });
     const def: TransitionDef = TRANSITIONS[input.transition];
@@ -72,11 +81,12 @@ export class WorkflowService {
     const fromOrg = fromReceiver ? this.receiverOrg(row, fromReceiver) : null;
     const to: StateKey = def.to === 'same' ? from : def.to;
     // The version check that wins the race: only one UPDATE can match the version read.
-    const values: Record<string, unknown> = { state: to, version: () => 'version + 1', closedAt: to === 'closed' ? now : null };
-    const moved = await em.createQueryBuilder().update(CaseRecord).set(values)
-      .where('id = :id AND version = :version', { id: row.id, version: input.version }).execute();
+    // Stamped from the app's clock like every write through the gate (common/db.ts ClockStamps).
+    const closedAt = to === 'closed' ? now : null;
+    const moved = await execute(em, 'UPDATE case_record SET state = ?, version = version + 1, closed_at = ?, updated_at = ? WHERE id = ? AND version = ?',
+      [to, closedAt && instantParam(closedAt), instantParam(now), row.id, input.version]);
     if (!moved.affected) throw new AppError('CONFLICT', '案件已被他人同时更新，请刷新后重试', { field: 'version' });
-    Object.assign(row, { state: to, version: row.version + 1, closedAt: to === 'closed' ? now : null }, stampOf(values));
+    Object.assign(row, { state: to, version: row.version + 1, closedAt, updatedAt: now });
 
     const details: Record<string, unknown> = { party };
     if (input.urgeKind) details.urgeKind = input.urgeKind;
@@ -89,7 +99,8 @@ export class WorkflowService {
 
     for (const effect of def.effects ?? []) await this.applyEffect(em, effect, row, event, input);
     // The scope rows follow the case's parties and state in this same transaction.
-    if (from !== to || def.effects?.length) await syncPartyOrgs(em, row);
+    if (def.effects?.length) await syncPartyOrgs(em, row);
+    else if (from !== to) await syncPartyState(em, row);
 
     let deadlineNote = '';
     if (def.to !== 'same') {
@@ -97,12 +108,19 @@ export class WorkflowService {
       if (fromOrg) {
         // By primary key: a range update on (case_id, status) would lock the gaps next to
         // neighbouring cases and deadlock with their steps on MySQL.
-        const done = (await em.find(CaseTask, { where: { caseId: row.id, status: 'open', orgId: fromOrg }, select: { id: true } })).map((t) => t.id);
-        if (done.length) await em.update(CaseTask, { id: In(done) }, { status: 'done', closedByEventId: event.id, closedAt: now, nextRemindAt: null });
+        // With whether any has a pending reminder, so the usual step without one reads no more.
+        const open = await em.query(
+          `SELECT t.id AS id, MAX(r.id) AS reminder FROM case_task t LEFT JOIN reminder r ON r.task_id = t.id AND r.status = 'pending'
+           WHERE t.case_id = ? AND t.status = 'open' AND t.org_id = ? GROUP BY t.id`, [row.id, fromOrg]) as Array<{ id: number | string; reminder: unknown }>;
+        const done = open.map((t) => Number(t.id));
+        if (done.length) {
+          await em.query(`UPDATE case_task SET status = 'done', closed_by_event_id = ?, closed_at = ?, next_remind_at = NULL WHERE id IN (${marks(done)})`,
+            [event.id, instantParam(now), ...done]);
+        }
         // Completing a task cancels its pending reminders.
-        await this.reminders.cancelForTasks(em, done, now);
+        if (open.some((t) => t.reminder !== null)) await this.reminders.cancelForTasks(em, done, now);
       }
-      deadlineNote = await this.openTask(em, row, to, def, event, now);
+      deadlineNote = await this.openTask(em, row, to, def, event, now, deadlinesStampOf(locked!.raw));
     }
 
     // 通报: every party of the case learns of every step (the filing procuratorate included).
@@ -115,9 +133,10 @@ export class WorkflowService {
     const reason = input.reason?.replace(/[。．.\s]+$/u, '');
     const body = `${actor.orgName}：${def.label}${input.urgeKind ? `（${input.urgeKind}）` : ''}${reason ? `。${reason}` : ''}${deadlineNote}`.slice(0, 1000);
     if (receivers.size) {
-      await em.insert(Notification, [...receivers].map((orgId) => ({
-        orgId, caseId: row.id, eventId: event.id, title: `${row.platformNo} ${row.title}：${def.label}`.slice(0, 200), body,
-      })));
+      // One multi-row INSERT; created_at from the app's clock, as the gate stamps it.
+      const title = `${row.platformNo} ${row.title}：${def.label}`.slice(0, 200);
+      await em.query(`INSERT INTO notification (org_id, case_id, event_id, title, body, created_at) VALUES ${valueRows(receivers.size, 6)}`,
+        [...receivers].flatMap((orgId) => [orgId, row.id, event.id, title, body, instantParam(now)]));
     }
     return row;
   }
@@ -172,7 +191,7 @@ export class WorkflowService {
     return this.access.partyOrg(row, RECEIVER_PARTY[rule]);
   }
 
-  private async applyEffect(em: EntityManager, effect: string, row: CaseRecord, event: CaseEvent, input: ActionInput): Promise<void> {
+  private async applyEffect(em: EntityManager, effect: string, row: CaseRecord, event: AppendedEvent, input: ActionInput): Promise<void> {
     if (effect === 'assign_routing_police' || effect === 'lead_to_supervisory' || effect === 'create_filing') {
       // "The same level": the routing table of the agency's region names the police body,
       // the filing procuratorate and the supervisory commission.
@@ -215,7 +234,7 @@ export class WorkflowService {
   }
 
   /** The next receiver's task, due by the step's deadline rule (its version is kept on the task). */
-  private async openTask(em: EntityManager, row: CaseRecord, to: StateKey, def: TransitionDef, event: CaseEvent, now: Date): Promise<string> {
+  private async openTask(em: EntityManager, row: CaseRecord, to: StateKey, def: TransitionDef, event: AppendedEvent, now: Date, deadlinesStamp: string): Promise<string> {
     const state: StateDef = STATES[to];
     if (!state.receiver) return '';
     const orgId = this.receiverOrg(row, state.receiver);
@@ -223,14 +242,15 @@ export class WorkflowService {
     let due: { dueAt: Date; flagged: boolean; flagReason: string | null } | null = null;
     let rule: { ruleKey: string; version: number } | null = null;
     if (def.deadline) {
-      const current = await this.deadlines.current(em, def.deadline);
-      due = await this.deadlines.due(em, now, current);
+      // The newest rule version and the working calendar in one statement (the calendar cached while unchanged).
+      const { rule: current, calendar } = await this.deadlines.currentWithCalendar(em, def.deadline, deadlinesStamp);
+      due = computeDue(now, current, calendar);
       rule = { ruleKey: current.ruleKey, version: current.version };
     }
-    await em.insert(CaseTask, {
+    await insertTask(em, {
       caseId: row.id, orgId, state: to, title: state.task ?? state.label, ruleKey: rule?.ruleKey ?? null, ruleVersion: rule?.version ?? null,
       startedAt: now, dueAt: due?.dueAt ?? null, dueFlagged: due?.flagged ?? false, flagReason: due?.flagReason ?? null,
-      status: 'open', openedByEventId: event.id, nextRemindAt: now,
+      openedByEventId: event.id, nextRemindAt: now,
     });
     return due ? `。办理期限：${dueText(due.dueAt)}前${due.flagged ? '（期限待核）' : ''}` : '';
   }

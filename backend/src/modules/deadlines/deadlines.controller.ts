@@ -62,6 +62,7 @@ export class DeadlinesController {
   async addOverride({ input, em, audit }: Call<typeof api.addOverride>) {
     if (await em.findOneBy(CalendarOverrideRow, { day: input.body.day })) throw AppError.field('day', '日期', '已有调整记录，请先删除', 'CONFLICT');
     const row = await em.save(em.create(CalendarOverrideRow, input.body));
+    this.deadlines.calendarChanged();
     Object.assign(audit, { targetType: 'calendar_override', targetId: row.id });
     return { id: row.id, day: row.day, kind: row.kind, name: row.name };
   }
@@ -72,6 +73,7 @@ export class DeadlinesController {
     if (!row) throw new AppError('NOT_FOUND', `节假日调整不存在（编号 ${input.params.id}）`, { field: 'id' });
     Object.assign(audit, { targetType: 'calendar_override', targetId: row.id, details: { day: row.day, kind: row.kind, name: row.name } });
     await em.delete(CalendarOverrideRow, { id: row.id });
+    this.deadlines.calendarChanged();
     return { ok: true as const };
   }
 
@@ -81,6 +83,7 @@ export class DeadlinesController {
     const existing = await em.findOneBy(CalendarYear, { year: input.params.id });
     if (existing) await em.update(CalendarYear, { year: existing.year }, { note: input.body.note });
     else await em.insert(CalendarYear, { year: input.params.id, note: input.body.note });
+    this.deadlines.calendarChanged();
     return { ok: true as const };
   }
 }

@@ -3,6 +3,7 @@ import { In, type EntityManager } from 'typeorm';
 import { DeadlineRule, CalendarOverrideRow, CalendarYear } from './entities';
 import { WorkCalendar, computeDue, type DueResult } from './calendar';
 import { AppError } from '../../common/app-error';
+import { hydrate } from '../cases/rows';
 
 /**
  * Deadline rules as versioned rows plus the working-day calendar. A task records the rule key
@@ -50,7 +51,53 @@ export class DeadlinesService {
     return new WorkCalendar(overrides.map((o) => ({ date: o.day, kind: o.kind, name: o.name })), years.map((y) => y.year));
   }
 
+  /** The calendar as last read, and the fingerprint (DEADLINES_STAMP) it was read at. */
+  private calendarCache: { stamp: string; calendar: WorkCalendar } | null = null;
+  /** The newest version of each rule as last read, with the fingerprint it was read at. */
+  private readonly currentCache = new Map<string, { stamp: string; rule: DeadlineRule }>();
+
+  /** Forget what was cached (this instance's own change; other instances see the fingerprint move). */
+  calendarChanged(): void {
+    this.calendarCache = null;
+    this.currentCache.clear();
+  }
+
+  /**
+   * The newest version of a rule and the working calendar, for a step that opens a task with a
+   * deadline. `stamp` is DEADLINES_STAMP as the caller's statement read it (the step reads it
+   * with the case): while it has not moved, both come from this instance's cache, no statement.
+   * Otherwise the rule and a fresh fingerprint in one statement, and the calendar if it changed.
+   */
+  async currentWithCalendar(em: EntityManager, key: string, stamp?: string): Promise<{ rule: DeadlineRule; calendar: WorkCalendar }> {
+    let current = stamp === undefined ? undefined : this.currentCache.get(key);
+    if (!current || current.stamp !== stamp) {
+      const [raw] = await em.query(`SELECT r.*, ${DEADLINES_STAMP} FROM deadline_rule r WHERE r.rule_key = ? ORDER BY r.version DESC LIMIT 1`, [key]) as Array<Record<string, unknown>>;
+      if (!raw) throw new AppError('INTERNAL', `期限规则 ${key} 未配置`);
+      current = { stamp: deadlinesStampOf(raw), rule: hydrate(em, DeadlineRule, raw) };
+      this.currentCache.set(key, current);
+    }
+    let cached = this.calendarCache;
+    if (!cached || cached.stamp !== current.stamp) {
+      cached = { stamp: current.stamp, calendar: await this.calendar(em) };
+      this.calendarCache = cached;
+    }
+    return { rule: current.rule, calendar: cached.calendar };
+  }
+
   async due(em: EntityManager, start: Date, rule: Pick<DeadlineRule, 'amount' | 'unit' | 'rolloverOnRestDay'>): Promise<DueResult> {
     return computeDue(start, { amount: rule.amount, unit: rule.unit, rolloverOnRestDay: rule.rolloverOnRestDay }, await this.calendar(em));
   }
 }
+
+/**
+ * Columns that fingerprint the rule versions and the calendar, for any statement to carry: rule
+ * versions and calendar years are only inserted, overrides only inserted and deleted (never
+ * edited: deadlines.controller), and ids are not reused, so (count, highest id) of each table
+ * moves with every change.
+ */
+export const DEADLINES_STAMP = ['deadline_rule', 'calendar_override'].map((t) => `(SELECT COUNT(*) FROM ${t}) AS dl_${t}_n, (SELECT MAX(id) FROM ${t}) AS dl_${t}_max`)
+  .concat('(SELECT COUNT(*) FROM calendar_year) AS dl_calendar_year_n, (SELECT MAX(year) FROM calendar_year) AS dl_calendar_year_max').join(', ');
+
+/** The fingerprint in a row read with DEADLINES_STAMP. */
+export const deadlinesStampOf = (raw: Record<string, unknown>): string =>
+  ['deadline_rule', 'calendar_override', 'calendar_year'].flatMap((t) => [raw[`dl_${t}_n`], raw[`dl_${t}_max`]]).map((v) => String(v ?? '')).join(':');
