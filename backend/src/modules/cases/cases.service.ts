@@ -114,6 +114,7 @@ export class CasesService {
     const cursor = q.cursor ? decodeCursor(q.cursor) : null;
     if (q.cursor && !cursor) throw AppError.field('cursor', '翻页位置', '无效，请从第一页重新查询');
     const offset = cursor ? 0 : (q.page - 1) * q.pageSize;
+    const dialect = em.connection.options.type;
     const drive: SearchDrive = q.no ? 'number' : q.party && (await this.fewParties(em, q.party)) ? 'party' : 'scope';
     const read = async (sql: string, params: unknown[]) => (await em.query(sql, params) as Array<{ id: number | string; created_at: unknown }>)
       .map((r) => ({ id: Number(r.id), at: readInstant(r.created_at) }));
@@ -122,24 +123,24 @@ export class CasesService {
     let lowerBound = false;
     if (drive === 'party') {
       // Every match is read anyway to sort them (at most PARTY_DRIVES): the page and the exact count from one read.
-      const every = this.searchSql(viewer, q, drive, null, null, true);
+      const every = this.searchSql(viewer, q, drive, null, null, true, dialect);
       const all = await read(every.sql, every.params);
       const after = cursor ? all.filter((h) => h.at < cursor.at || (h.at.getTime() === cursor.at.getTime() && h.id < cursor.id)) : all.slice(offset);
       hits = after.slice(0, q.pageSize + 1);
       n = all.length;
     } else {
-      const page = this.searchSql(viewer, q, drive, cursor, offset + q.pageSize + 1, true);
+      const page = this.searchSql(viewer, q, drive, cursor, offset + q.pageSize + 1, true, dialect);
       hits = await read(`${page.sql} LIMIT ? OFFSET ?`, [...page.params, q.pageSize + 1, offset]);
       if (drive === 'scope' && q.party) {
         // The scope rows without the name filter, cut at COUNT_SCAN; the name is a probe per row
         // (in the select list, so it stays a probe and is not turned into a join from the name side).
-        const scanned = this.searchSql(viewer, { ...q, party: undefined }, drive, null, COUNT_SCAN, false);
+        const scanned = this.searchSql(viewer, { ...q, party: undefined }, drive, null, COUNT_SCAN, false, dialect);
         const [r] = await em.query(`SELECT COUNT(*) AS scanned, SUM(CASE WHEN ${partyProbe('u.id')} THEN 1 ELSE 0 END) AS n FROM (${scanned.sql} LIMIT ?) u`,
           [`${escapeLike(q.party)}%`, ...scanned.params, COUNT_SCAN]) as Array<{ scanned: number | string; n: number | string | null }>;
         n = Number(r.n ?? 0);
         lowerBound = Number(r.scanned) >= COUNT_SCAN;
       } else {
-        const counted = this.searchSql(viewer, q, drive, null, SEARCH_COUNT_LIMIT + 1, false);
+        const counted = this.searchSql(viewer, q, drive, null, SEARCH_COUNT_LIMIT + 1, false, dialect);
         const [r] = await em.query(`SELECT COUNT(*) AS n FROM (${counted.sql} LIMIT ?) counted`, [...counted.params, SEARCH_COUNT_LIMIT + 1]) as Array<{ n: number | string }>;
         n = Number(r.n);
       }
@@ -165,7 +166,8 @@ export class CasesService {
   }
 
   /** The SQL of a search: rows (id, created_at), newest first when `ordered`, each branch cut at `limit` (null: not cut). */
-  private searchSql(viewer: CaseViewer, q: SearchQuery, drive: SearchDrive, cursor: { at: Date; id: number } | null, limit: number | null, ordered: boolean) {
+  private searchSql(viewer: CaseViewer, q: SearchQuery, drive: SearchDrive, cursor: { at: Date; id: number } | null, limit: number | null, ordered: boolean,
+    dialect: string) {
     const now = instantParam(this.clock.now());
     const from = q.from ? instantParam(new Date(`${q.from}T00:00:00+08:00`)) : null;
     // Days are Asia/Shanghai days; instants are stored in UTC.
@@ -213,8 +215,11 @@ export class CasesService {
       // From the matching parties (name, case_id); DISTINCT: a case may have two matching parties or two scope rows.
       const name = `${escapeLike(q.party ?? '')}%`;
       const f = filters('p.case_id', 'p.created_at', 'p.state', 'c', false);
+      // (org_id, case_id) answers "is this match in the scope" with one index entry; MariaDB otherwise takes the
+      // primary key and reads every party row of every match (twice the time at 1,000,000 cases).
+      const probe = dialect === 'mysql' ? ' FORCE INDEX (ix_case_party_org_probe)' : '';
       const branches = [{
-        sql: `SELECT DISTINCT p.case_id AS id, p.created_at AS created_at FROM case_party cp JOIN case_party_org p ON p.case_id = cp.case_id`
+        sql: `SELECT DISTINCT p.case_id AS id, p.created_at AS created_at FROM case_party cp JOIN case_party_org p${probe} ON p.case_id = cp.case_id`
           + `${q.agencyId ? ' JOIN case_record c ON c.id = p.case_id' : ''}`
           + ` WHERE ${["cp.name LIKE ? ESCAPE '!'", `p.org_id IN (${marks(orgs)})`, ...f.where].join(' AND ')}${order('p.case_id', 'p.created_at')}`,
         params: [name, ...orgs, ...f.params],
