@@ -110,8 +110,8 @@ CREATE TABLE `case_party` (
   `name` varchar(100) NOT NULL,
   `id_number` varchar(32) DEFAULT NULL,
   PRIMARY KEY (`id`),
-  KEY `ix_case_party_case` (`case_id`),
-  KEY `ix_case_party_name` (`name`,`case_id`)
+  KEY `ix_case_party_name` (`name`,`case_id`),
+  KEY `ix_case_party_case_name` (`case_id`,`name`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `case_party_org` (
@@ -583,3 +583,4 @@ INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764950000000, 'DeadlineR
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1764960000000, 'LoginThrottle1764960000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1765000000000, 'CaseScope1765000000000');
 INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1765200000000, 'JobStatus1765200000000');
+INSERT INTO `migrations` (`timestamp`, `name`) VALUES (1765300000000, 'PartyProbe1765300000000');

@@ -146,3 +146,28 @@ test('search pages by cursor, newest registration first, and counts exactly whil
   expect(walked).toEqual([...walked].sort((a, b) => b - a));
   expect((await t.http().get('/api/v1/cases?cursor=bm9wZQ').set(bearer(agency))).status).toBe(400);
 });
+
+test('a party search gives the same cases, within the scope, whichever side drives it', async () => {
+  const party = (name: string) => ({ parties: [{ kind: 'person', name }] });
+  const mine = [(await c.create(agency, 'Q-P-1', party('欧阳甲'))).id, (await c.create(agency, 'Q-P-2', party('欧阳乙'))).id];
+  const other = (await c.create(foreign, 'Q-P-3', party('欧阳丙'))).id;
+  await c.create(agency, 'Q-P-4'); // no 欧阳 among its parties
+  const search = async (who: TokenPair, query: string) => (await t.http().get(`/api/v1/cases?pageSize=100&party=${encodeURIComponent('欧阳')}${query}`).set(bearer(who))).body;
+  const expectAnswers = async () => {
+    const own = await search(agency, '');
+    expect(own.items.map((x: { id: number }) => x.id)).toEqual([...mine].reverse());
+    expect([own.total, own.totalIsLowerBound]).toEqual([2, false]);
+    expect((await search(agency, '&state=draft')).items.map((x: { id: number }) => x.id)).toEqual([...mine].reverse());
+    expect((await search(agency, '&state=closed')).items).toEqual([]);
+    expect((await search(foreign, '')).items.map((x: { id: number }) => x.id)).toEqual([other]);
+    // 有案必录: the district procuratorate supervises every case of its agencies; the city one, its whole city.
+    expect((await search(procurator, '')).items.map((x: { id: number }) => x.id)).toEqual([...mine].reverse());
+    expect((await search(cityProcurator, '')).items.map((x: { id: number }) => x.id)).toEqual([other, ...mine].sort((a, b) => b - a));
+  };
+  await expectAnswers();
+  // 2001 more parties with the prefix (of no case anyone sees): the prefix is now common, the scope drives.
+  const filler = Array.from({ length: 2001 }, (_, i) => `(-1, 'person', '欧阳${i}', NULL)`);
+  for (let i = 0; i < filler.length; i += 500) await t.sql(`INSERT INTO case_party (case_id, kind, name, id_number) VALUES ${filler.slice(i, i + 500).join(', ')}`);
+  await expectAnswers();
+  await t.sql("DELETE FROM case_party WHERE case_id = -1");
+});

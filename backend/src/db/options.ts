@@ -16,10 +16,12 @@ import { DeadlineRules1764950000000 } from './migrations/1764950000000-DeadlineR
 import { LoginThrottle1764960000000 } from './migrations/1764960000000-LoginThrottle';
 import { CaseScope1765000000000 } from './migrations/1765000000000-CaseScope';
 import { JobStatus1765200000000 } from './migrations/1765200000000-JobStatus';
+import { PartyProbe1765300000000 } from './migrations/1765300000000-PartyProbe';
 
 export const MIGRATIONS = [Foundation1764300000000, AuditAppendOnly1764400000000, Cases1764500000000, Reminders1764600000000, TaskAssignee1764700000000,
   TaskReminderPoint1764800000000, CaseIntegrity1764850000000, AuditSealOrder1764860000000, SmsDelivery1764900000000,
-  DeadlineRules1764950000000, LoginThrottle1764960000000, CaseScope1765000000000, JobStatus1765200000000];
+  DeadlineRules1764950000000, LoginThrottle1764960000000, CaseScope1765000000000, JobStatus1765200000000,
+  PartyProbe1765300000000];
 
 /** One definition of the connection, shared by the app and the command-line tools. */
 export function dataSourceOptions(cfg: AppConfig): DataSourceOptions {

@@ -91,44 +91,90 @@ export class CasesService {
 
   /**
    * 案件检索 within the viewer's scope, newest registration first, by keyset (`cursor`) or page.
+   * The most selective side drives the read (issue 8: every shape a short index read):
    *
-   * Without a number or party filter the scope drives the read: one ordered, limited read per
-   * scope organisation from case_party_org (org_id[, state], created_at, case_id) and, for a city
-   * procuratorate, one per region of its city from case_record (region_id[, state], created_at),
-   * merged; each stops after the page. A number or party filter is far more selective than any
-   * scope, so the prefix match drives and the scope is a probe per match. The count stops at
-   * SEARCH_COUNT_LIMIT + 1 rows: exact below it, a lower bound ("1000+") above.
+   * - `number`: a number prefix matches a handful of cases (unique platform numbers); the scope is
+   *   a probe per match.
+   * - `party`: a rare name prefix (at most PARTY_DRIVES parties, counted from the name index
+   *   first) drives from case_party (name, case_id); the scope and the other filters come from the
+   *   case's scope rows (case_party_org primary key, ≤ 4 rows), case_record only for a city
+   *   procuratorate or an agency filter.
+   * - otherwise the scope drives: one ordered, limited read per scope organisation from
+   *   case_party_org (org_id[, state], created_at, case_id) and, for a city procuratorate, one
+   *   per region of its city from case_record (region_id[, state], created_at), merged; each
+   *   stops after the page. A common name prefix (王) is then a probe per scope row on
+   *   case_party (case_id, name).
+   *
+   * The count stops at SEARCH_COUNT_LIMIT + 1 rows: exact below it, a lower bound ("1000+")
+   * above. A count filtered by a common name prefix reads at most COUNT_SCAN scope rows (each a
+   * probe) and is a lower bound when it stopped there: the bound on matches alone would not
+   * bound the work (a rare match in a large scope reads all of it).
    */
   async list(em: EntityManager, user: AuthUser, q: SearchQuery) {
     const viewer = await this.access.viewer(em, user);
     const cursor = q.cursor ? decodeCursor(q.cursor) : null;
     if (q.cursor && !cursor) throw AppError.field('cursor', '翻页位置', '无效，请从第一页重新查询');
     const offset = cursor ? 0 : (q.page - 1) * q.pageSize;
-    const page = this.searchSql(viewer, q, cursor, offset + q.pageSize + 1, true);
-    const hits = (await em.query(`${page.sql} LIMIT ? OFFSET ?`, [...page.params, q.pageSize + 1, offset]) as Array<{ id: number | string; created_at: unknown }>)
+    const dialect = em.connection.options.type;
+    const drive: SearchDrive = q.no ? 'number' : q.party && (await this.fewParties(em, q.party)) ? 'party' : 'scope';
+    const read = async (sql: string, params: unknown[]) => (await em.query(sql, params) as Array<{ id: number | string; created_at: unknown }>)
       .map((r) => ({ id: Number(r.id), at: readInstant(r.created_at) }));
-    const counted = this.searchSql(viewer, q, null, SEARCH_COUNT_LIMIT + 1, false);
-    const [{ n }] = await em.query(`SELECT COUNT(*) AS n FROM (${counted.sql} LIMIT ?) counted`, [...counted.params, SEARCH_COUNT_LIMIT + 1]) as Array<{ n: number | string }>;
+    let hits: Array<{ id: number; at: Date }>;
+    let n: number;
+    let lowerBound = false;
+    if (drive === 'party') {
+      // Every match is read anyway to sort them (at most PARTY_DRIVES): the page and the exact count from one read.
+      const every = this.searchSql(viewer, q, drive, null, null, true, dialect);
+      const all = await read(every.sql, every.params);
+      const after = cursor ? all.filter((h) => h.at < cursor.at || (h.at.getTime() === cursor.at.getTime() && h.id < cursor.id)) : all.slice(offset);
+      hits = after.slice(0, q.pageSize + 1);
+      n = all.length;
+    } else {
+      const page = this.searchSql(viewer, q, drive, cursor, offset + q.pageSize + 1, true, dialect);
+      hits = await read(`${page.sql} LIMIT ? OFFSET ?`, [...page.params, q.pageSize + 1, offset]);
+      if (drive === 'scope' && q.party) {
+        // The scope rows without the name filter, cut at COUNT_SCAN; the name is a probe per row
+        // (in the select list, so it stays a probe and is not turned into a join from the name side).
+        const scanned = this.searchSql(viewer, { ...q, party: undefined }, drive, null, COUNT_SCAN, false, dialect);
+        const [r] = await em.query(`SELECT COUNT(*) AS scanned, SUM(CASE WHEN ${partyProbe('u.id')} THEN 1 ELSE 0 END) AS n FROM (${scanned.sql} LIMIT ?) u`,
+          [`${escapeLike(q.party)}%`, ...scanned.params, COUNT_SCAN]) as Array<{ scanned: number | string; n: number | string | null }>;
+        n = Number(r.n ?? 0);
+        lowerBound = Number(r.scanned) >= COUNT_SCAN;
+      } else {
+        const counted = this.searchSql(viewer, q, drive, null, SEARCH_COUNT_LIMIT + 1, false, dialect);
+        const [r] = await em.query(`SELECT COUNT(*) AS n FROM (${counted.sql} LIMIT ?) counted`, [...counted.params, SEARCH_COUNT_LIMIT + 1]) as Array<{ n: number | string }>;
+        n = Number(r.n);
+      }
+    }
+    lowerBound ||= n > SEARCH_COUNT_LIMIT;
     const shown = hits.slice(0, q.pageSize);
     const rows = shown.length ? await em.find(CaseRecord, { where: { id: In(shown.map((h) => h.id)) }, select: SUMMARY_COLUMNS }) : [];
     const byId = new Map(rows.map((r) => [r.id, r]));
     const last = shown[shown.length - 1];
     return {
       items: await this.summaries(em, shown.map((h) => byId.get(h.id)).filter((r): r is CaseRecord => !!r)),
-      total: Math.min(Number(n), SEARCH_COUNT_LIMIT), totalIsLowerBound: Number(n) > SEARCH_COUNT_LIMIT,
+      total: Math.min(n, SEARCH_COUNT_LIMIT), totalIsLowerBound: lowerBound,
       page: cursor ? 1 : q.page, pageSize: q.pageSize,
       nextCursor: hits.length > q.pageSize && last ? encodeCursor(last.at, last.id) : null,
     };
   }
 
-  /** The SQL of a search: rows (id, created_at), newest first when `ordered`, each branch cut at `limit`. */
-  private searchSql(viewer: CaseViewer, q: SearchQuery, cursor: { at: Date; id: number } | null, limit: number, ordered: boolean) {
+  /** Does a name prefix match few enough parties to drive the search (read from the name index alone)? */
+  private async fewParties(em: EntityManager, party: string): Promise<boolean> {
+    const [{ n }] = await em.query(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM case_party WHERE name LIKE ? ESCAPE '!' LIMIT ?) x`,
+      [`${escapeLike(party)}%`, PARTY_DRIVES + 1]) as Array<{ n: number | string }>;
+    return Number(n) <= PARTY_DRIVES;
+  }
+
+  /** The SQL of a search: rows (id, created_at), newest first when `ordered`, each branch cut at `limit` (null: not cut). */
+  private searchSql(viewer: CaseViewer, q: SearchQuery, drive: SearchDrive, cursor: { at: Date; id: number } | null, limit: number | null, ordered: boolean,
+    dialect: string) {
     const now = instantParam(this.clock.now());
     const from = q.from ? instantParam(new Date(`${q.from}T00:00:00+08:00`)) : null;
     // Days are Asia/Shanghai days; instants are stored in UTC.
     const to = q.to ? instantParam(new Date(new Date(`${q.to}T00:00:00+08:00`).getTime() + 24 * HOUR)) : null;
     /** Filters on a read whose case id, registration instant and state columns are `id`, `at`, `state`. */
-    const filters = (id: string, at: string, state: string, c: string | null) => {
+    const filters = (id: string, at: string, state: string, c: string | null, party = true) => {
       const where: string[] = [];
       const params: unknown[] = [];
       const add = (condition: string, ...values: unknown[]) => {
@@ -141,23 +187,21 @@ export class CasesService {
       if (cursor) add(`${at} <= ? AND (${at} < ? OR ${id} < ?)`, instantParam(cursor.at), instantParam(cursor.at), cursor.id);
       if (q.agencyId) add(`${c}.agency_org_id = ?`, q.agencyId);
       if (q.overdue === 'true') add(`EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = ${id} AND t.status = 'open' AND t.due_at < ?)`, now);
+      if (q.party && party) add(partyProbe(id), `${escapeLike(q.party)}%`);
       return { where, params };
     };
     const orgs = viewer.orgIds.length ? viewer.orgIds : [0];
     const order = (id: string, at: string) => (ordered ? ` ORDER BY ${at} DESC, ${id} DESC` : '');
+    const union = (branches: Array<{ sql: string; params: unknown[] }>) => (branches.length === 1 ? branches[0] : {
+      // Each branch is cut at the page (read in index order); the union removes a case two branches share.
+      sql: branches.map((b, i) => `SELECT id, created_at FROM (${b.sql}${limit === null ? '' : ` LIMIT ${limit}`}) b${i}`).join(' UNION ') + (ordered ? ' ORDER BY created_at DESC, id DESC' : ''),
+      params: branches.flatMap((b) => b.params),
+    });
 
-    if (q.no || q.party) {
+    if (drive === 'number') {
       const f = filters('c.id', 'c.created_at', 'c.state', 'c');
-      const where = [...f.where];
-      const params: unknown[] = [...f.params];
-      if (q.no) {
-        where.push("(c.platform_no LIKE ? ESCAPE '!' OR c.agency_case_no LIKE ? ESCAPE '!')");
-        params.push(`${escapeLike(q.no)}%`, `${escapeLike(q.no)}%`);
-      }
-      if (q.party) {
-        where.push("c.id IN (SELECT cp.case_id FROM case_party cp WHERE cp.name LIKE ? ESCAPE '!')");
-        params.push(`${escapeLike(q.party)}%`);
-      }
+      const where = [...f.where, "(c.platform_no LIKE ? ESCAPE '!' OR c.agency_case_no LIKE ? ESCAPE '!')"];
+      const params: unknown[] = [...f.params, `${escapeLike(q.no ?? '')}%`, `${escapeLike(q.no ?? '')}%`];
       const scope = [`EXISTS (SELECT 1 FROM case_party_org s WHERE s.case_id = c.id AND s.org_id IN (${marks(orgs)}))`];
       params.push(...orgs);
       if (viewer.cityRegionIds.length) {
@@ -166,6 +210,31 @@ export class CasesService {
       }
       where.push(`(${scope.join(' OR ')})`);
       return { sql: `SELECT c.id AS id, c.created_at AS created_at FROM case_record c WHERE ${where.join(' AND ')}${order('c.id', 'c.created_at')}`, params };
+    }
+
+    if (drive === 'party') {
+      // From the matching parties (name, case_id); DISTINCT: a case may have two matching parties or two scope rows.
+      const name = `${escapeLike(q.party ?? '')}%`;
+      const f = filters('p.case_id', 'p.created_at', 'p.state', 'c', false);
+      // (org_id, case_id) answers "is this match in the scope" with one index entry; MariaDB otherwise takes the
+      // primary key and reads every party row of every match (twice the time at 1,000,000 cases).
+      const probe = dialect === 'mysql' ? ' FORCE INDEX (ix_case_party_org_probe)' : '';
+      const branches = [{
+        sql: `SELECT DISTINCT p.case_id AS id, p.created_at AS created_at FROM case_party cp JOIN case_party_org p${probe} ON p.case_id = cp.case_id`
+          + `${q.agencyId ? ' JOIN case_record c ON c.id = p.case_id' : ''}`
+          + ` WHERE ${["cp.name LIKE ? ESCAPE '!'", `p.org_id IN (${marks(orgs)})`, ...f.where].join(' AND ')}${order('p.case_id', 'p.created_at')}`,
+        params: [name, ...orgs, ...f.params],
+      }];
+      if (viewer.cityRegionIds.length) {
+        const g = filters('c.id', 'c.created_at', 'c.state', 'c', false);
+        branches.push({
+          sql: `SELECT DISTINCT c.id AS id, c.created_at AS created_at FROM case_party cp JOIN case_record c ON c.id = cp.case_id`
+            + ` WHERE ${["cp.name LIKE ? ESCAPE '!'", `c.region_id IN (${marks(viewer.cityRegionIds)})`, 'c.procuratorate_org_id IS NOT NULL', ...g.where].join(' AND ')}`
+            + order('c.id', 'c.created_at'),
+          params: [name, ...viewer.cityRegionIds, ...g.params],
+        });
+      }
+      return union(branches);
     }
 
     const branches: Array<{ sql: string; params: unknown[] }> = [];
@@ -185,12 +254,7 @@ export class CasesService {
         params: [region, ...f.params],
       });
     }
-    if (branches.length === 1) return branches[0];
-    // Each branch is cut at the page (read in index order); the union removes a case two branches share.
-    return {
-      sql: branches.map((b, i) => `SELECT id, created_at FROM (${b.sql} LIMIT ${limit}) b${i}`).join(' UNION ') + (ordered ? ' ORDER BY created_at DESC, id DESC' : ''),
-      params: branches.flatMap((b) => b.params),
-    };
+    return union(branches);
   }
 
   /** Case summaries; `overdue` when the caller already knows which cases have overdue tasks. */
@@ -410,6 +474,15 @@ const DOCUMENT_COLUMNS = {
   id: true, caseId: true, eventId: true, docType: true, fileName: true, mime: true, size: true, sha256: true, version: true,
   replacesId: true, current: true, uploadedByOrg: true, uploadedAt: true,
 } as const;
+
+/** Which side drives a search's read (see `list`). */
+type SearchDrive = 'number' | 'party' | 'scope';
+/** A name prefix matching at most this many parties drives the search from the name index. */
+const PARTY_DRIVES = 2000;
+/** Scope rows a count filtered by a common name prefix reads at most. */
+const COUNT_SCAN = 5000;
+/** "The case `id` has a party whose name starts so" (one parameter: the LIKE pattern), from case_party (case_id, name). */
+const partyProbe = (id: string) => `EXISTS (SELECT 1 FROM case_party cp WHERE cp.case_id = ${id} AND cp.name LIKE ? ESCAPE '!')`;
 
 interface SearchQuery {
   page: number; pageSize: number; no?: string; party?: string; agencyId?: number; state?: StateKey; from?: string; to?: string; overdue?: string; cursor?: string;
