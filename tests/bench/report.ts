@@ -119,7 +119,8 @@ export function buildReport(input: {
       }
       note = `${tasks.toLocaleString('en')} of ${(pass?.scan?.dueBefore ?? 0).toLocaleString('en')} due tasks in ${Math.round(pass?.load.elapsedMs ?? 0).toLocaleString('en')} ms`
         + `${pass?.scan?.finished ? '' : ` (not finished: ${pass?.scan?.error ?? 'failed'})`}, ${(pass?.scan?.written ?? 0).toLocaleString('en')} reminders written;`
-        + ` ${Number.isFinite(projected) ? `${Math.round(projected).toLocaleString('en')} ms per 1,000,000` : 'no rate'}; raw reads ${Math.round(rawMs).toLocaleString('en')} ms`;
+        + (w === 'scan' ? ` ${Number.isFinite(projected) ? `${Math.round(projected).toLocaleString('en')} ms per 1,000,000` : 'no rate'};` : '')
+        + ` raw reads ${Math.round(rawMs).toLocaleString('en')} ms`;
     } else {
       ratios = platform.map((p) => {
         const r = raw.find((x) => x.round === p.round);
