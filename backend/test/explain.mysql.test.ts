@@ -5,21 +5,19 @@
  * statement is EXPLAINed. The same capture counts the statements of each request (after
  * authentication), with an upper bound that keeps round trips from creeping back.
  */
-import { TypeORMDataSourceManager } from '@midwayjs/typeorm';
-import type { DataSource, Logger } from 'typeorm';
 import type { TokenPair } from '@lfxj/contracts';
 import { startApp, bearer, type TestApp } from './support';
+import { sqlLog, type SqlLog, type Statement } from './support-sql-log';
 import { caseClient, TRANSFER_DOCS } from './cases.support';
 
 let t: TestApp;
-let ds: DataSource;
+let log: SqlLog;
 let c: ReturnType<typeof caseClient>;
 let procurator: TokenPair;
 let cityProcurator: TokenPair;
 let police: TokenPair;
 let agency: TokenPair;
 let agencyHead: TokenPair;
-const captured: Array<{ sql: string; params: unknown[] }> = [];
 
 const CASES = 6000;
 const NAMES = ['张三', '李四', '王五', '赵六', '钱七', '孙八', '周九', '吴十'];
@@ -30,22 +28,7 @@ const AUTH = ['user_session', 'user_role', 'refresh_token', 'login_throttle'];
 beforeAll(async () => {
   t = await startApp();
   c = caseClient(t);
-  // Only to hook the logger (capture what is sent); every query of the test goes through the gate.
-  // eslint-disable-next-line no-restricted-syntax
-  ds = (await t.app.getApplicationContext().getAsync(TypeORMDataSourceManager)).getDataSource('default');
-  const original = ds.logger;
-  const hook: Logger = {
-    logQuery: (query, parameters, runner) => {
-      captured.push({ sql: query, params: parameters ?? [] });
-      original.logQuery(query, parameters, runner);
-    },
-    logQueryError: (...a) => original.logQueryError(...a),
-    logQuerySlow: (...a) => original.logQuerySlow(...a),
-    logSchemaBuild: (...a) => original.logSchemaBuild(...a),
-    logMigration: (...a) => original.logMigration(...a),
-    log: (...a) => original.log(...a),
-  };
-  Object.assign(ds, { logger: hook });
+  log = await sqlLog(t);
 
   await t.user('x.procurator', 'SZ-FT-JCY', ['procurator']);
   await t.user('x.city', 'SZ-JCY', ['procurator']);
@@ -107,15 +90,14 @@ const isWork = (sql: string) => !/^\s*(START TRANSACTION|COMMIT|ROLLBACK|SET TRA
  */
 async function statementsOf(request: () => Promise<{ status: number }>, warm = true) {
   if (warm) await request();
-  captured.length = 0;
-  const res = await request();
-  expect(res.status).toBe(200);
-  const work = captured.filter((s) => isWork(s.sql));
-  return work;
+  let status = 0;
+  const sent = await log.capture(async () => { status = (await request()).status; });
+  expect(status).toBe(200);
+  return sent.filter((s) => isWork(s.sql));
 }
 
 interface Plan { id: number; select_type: string; table: string | null; type: string | null; key: string | null; rows: number | null; Extra: string | null }
-const explain = (s: { sql: string; params: unknown[] }) => t.sql<Plan>(`EXPLAIN ${s.sql}`, s.params);
+const explain = (s: Statement) => t.sql<Plan>(`EXPLAIN ${s.sql}`, s.params);
 
 /** No big table read whole, and (for a page) none sorted: the rows come in index order. */
 function expectIndexed(plan: Plan[], opts: { sorted?: boolean } = {}) {
@@ -296,13 +278,16 @@ test('approving a transfer: a dozen statements in all, its answer included, each
   await c.step(agency, warm.id, 'submit_report', ['transfer_report']);
   await c.step(agencyHead, warm.id, 'approve_transfer');
   const version = (await c.get(agency, created.id)).body.version;
-  captured.length = 0;
-  const res = await t.http().post(`/api/v1/cases/${created.id}/actions`).set(bearer(agencyHead)).send({ transition: 'approve_transfer', version });
+  let res = { status: 0, body: {} as unknown };
+  const captured = await log.capture(async () => {
+    res = await t.http().post(`/api/v1/cases/${created.id}/actions`).set(bearer(agencyHead)).send({ transition: 'approve_transfer', version });
+  });
   expect(res.status).toBe(200);
   const sent = captured.filter((s) => !AUTH.includes(mainTable(s.sql)) && !/^\s*SELECT .* FROM `app_user` `User` WHERE/i.test(s.sql));
   // START TRANSACTION, the locked case, its update, the timeline entry, the scope rows, the open
   // tasks, closing them, the new task, 通报, audit, COMMIT; the answer in one more read.
   expect(sent.length).toBeLessThanOrEqual(12);
+  expect(sent.length).toBeGreaterThanOrEqual(3); // the capture saw the step (at least BEGIN, the lock, COMMIT)
   for (const s of sent.filter((x) => isWork(x.sql) && /^\s*SELECT/i.test(x.sql))) expectIndexed(await explain(s));
   expect(res.body).toEqual((await c.get(agency, created.id)).body);
 });

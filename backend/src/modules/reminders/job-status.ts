@@ -4,7 +4,7 @@ import { In } from 'typeorm';
 import type { z } from 'zod';
 import type { jobView } from '@lfxj/contracts';
 import { Db } from '../../common/db';
-import { Clock, MINUTE } from '../../common/clock';
+import { Clock, MINUTE, shanghaiMinute } from '../../common/clock';
 import { AppError } from '../../common/app-error';
 import type { AppConfig } from '../../config/env';
 import { JobStatus } from './entities';
@@ -35,7 +35,8 @@ const describeCounts = (job: JobName, counts: Record<string, number>) =>
   COUNT_LABELS[job].map(([key, label, unit]) => `${label} ${counts[key] ?? 0} ${unit}`).join('，');
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const minutes = (ms: number) => Math.max(1, Math.floor(ms / MINUTE));
-const shanghai = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(5, 16).replace('T', ' ');
+/** 'MM-DD HH:mm' in Shanghai time: a banner line names the day and minute, the year goes without saying. */
+const shanghai = (d: Date) => shanghaiMinute(d).slice(5);
 
 /**
  * The background jobs' status: every pass of the deadline scan and of the sender writes its
